@@ -1,0 +1,128 @@
+/* clock — see clock.h. Dispatch to the installed driver, precision, step
+   handlers. */
+#include "clock.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stddef.h>
+
+#include "log.h"
+#include "ntp_time.h"
+
+#define MAX_STEP_HANDLERS 16
+
+static const CLK_Driver *drv;
+static double precision = 1e-9;
+static struct {
+    CLK_StepHandler fn;
+    void *arg;
+} step_handlers[MAX_STEP_HANDLERS];
+
+/* Smallest positive difference between two consecutive reads, over a few
+   hundred reads: the time it takes to read the clock bounds how finely we
+   can timestamp, which is what NTP's precision field means. */
+static double measure_precision(void)
+{
+    double best = 1.0;
+    struct timespec a, b;
+
+    for (int i = 0; i < 300; i++) {
+        drv->read(&a);
+        do {
+            drv->read(&b);
+        } while (b.tv_sec == a.tv_sec && b.tv_nsec == a.tv_nsec);
+        double d = TS_Diff(&b, &a);
+        if (d > 0 && d < best)
+            best = d;
+    }
+    return best;
+}
+
+void CLK_Init(const CLK_Driver *driver)
+{
+    drv = driver;
+    precision = drv->precision > 0 ? drv->precision : measure_precision();
+    DEBUG_LOG("clock driver %s, precision %.3g s (2^%d)", drv->name, precision,
+              CLK_GetPrecisionLog2());
+}
+
+void CLK_Fini(void)
+{
+    drv = NULL;
+    for (int i = 0; i < MAX_STEP_HANDLERS; i++)
+        step_handlers[i].fn = NULL;
+}
+
+const CLK_Driver *CLK_GetDriver(void)
+{
+    return drv;
+}
+
+void CLK_ReadTime(struct timespec *now)
+{
+    drv->read(now);
+}
+
+int CLK_CanAdjust(void)
+{
+    return drv->can_adjust;
+}
+
+int CLK_SetFrequency(double ppm)
+{
+    return drv->can_adjust ? drv->set_frequency(ppm) : -1;
+}
+
+double CLK_GetFrequency(void)
+{
+    return drv->get_frequency();
+}
+
+int CLK_Slew(double offset)
+{
+    return drv->can_adjust ? drv->slew(offset) : -1;
+}
+
+int CLK_Step(double offset)
+{
+    if (!drv->can_adjust || drv->step(offset) < 0)
+        return -1;
+    for (int i = 0; i < MAX_STEP_HANDLERS; i++)
+        if (step_handlers[i].fn)
+            step_handlers[i].fn(offset, step_handlers[i].arg);
+    return 0;
+}
+
+int CLK_SetStatus(int synchronised, int leap, double est_error, double max_error)
+{
+    return drv->can_adjust ? drv->set_status(synchronised, leap, est_error, max_error) : -1;
+}
+
+double CLK_GetPrecision(void)
+{
+    return precision;
+}
+
+int CLK_GetPrecisionLog2(void)
+{
+    return NTS_PrecisionToLog2(precision);
+}
+
+void CLK_AddStepHandler(CLK_StepHandler handler, void *arg)
+{
+    for (int i = 0; i < MAX_STEP_HANDLERS; i++) {
+        if (!step_handlers[i].fn) {
+            step_handlers[i].fn = handler;
+            step_handlers[i].arg = arg;
+            return;
+        }
+    }
+    assert(!"too many clock step handlers");
+}
+
+void CLK_RemoveStepHandler(CLK_StepHandler handler, void *arg)
+{
+    for (int i = 0; i < MAX_STEP_HANDLERS; i++)
+        if (step_handlers[i].fn == handler && step_handlers[i].arg == arg)
+            step_handlers[i].fn = NULL;
+}

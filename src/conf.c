@@ -1,0 +1,551 @@
+/* conf — see conf.h. */
+#include "conf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mem.h"
+
+/* A line of CNF_MAX_LINE characters holds at most this many tokens (each
+   needs one character and one separator), so the token array cannot
+   overflow and no "too many tokens" error is needed. */
+#define MAX_TOKENS (CNF_MAX_LINE / 2 + 1)
+
+typedef struct {
+    const char *name;           /* file name for messages */
+    int line;                   /* current line, 1-based */
+    char *err;
+    size_t errlen;
+    CNF_Config *cfg;
+    char buf[CNF_MAX_LINE + 1]; /* the current line, split in place */
+    char *argv[MAX_TOKENS];
+} Parser;
+
+static int fail(Parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write "name:line: message" into the caller's buffer. snprintf truncates,
+   so a short buffer gets a cut message, never an overrun. Returns -1 so
+   handlers can `return fail(...)`. */
+static int fail(Parser *p, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (!p->err || p->errlen == 0)
+        return -1;
+    n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, p->line);
+    if (n >= 0 && (size_t)n < p->errlen) {
+        va_start(ap, fmt);
+        vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Plain decimal only: strtol would also take leading blanks, a sign, and
+   (with base 0) octal/hex, none of which ntp.conf means. Values are small,
+   so checking against `max` after every digit also rules out overflow. */
+static int parse_number(Parser *p, const char *what, const char *tok, long min, long max,
+                        long *out)
+{
+    long v = 0;
+    const char *s;
+
+    for (s = tok; *s; s++) {
+        if (*s < '0' || *s > '9')
+            break;
+        v = v * 10 + (*s - '0');
+        if (v > max)
+            break;
+    }
+    if (s == tok || *s || v < min)
+        return fail(p, "bad %s '%s' (allowed %ld..%ld)", what, tok, min, max);
+    *out = v;
+    return 0;
+}
+
+/* Scalar directives given twice: the last one wins, as in ntpd. Warning
+   about it would need a logger, and conf only returns errors. */
+static void set_string(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = MEM_Strdup(value);
+}
+
+/* ------------------------------------------------------------------------
+ * Host syntax. Only syntax: resolving names is the engine's job.
+ */
+
+static int is_ldh(char c)
+{
+    /* Not isalnum(): that follows the locale, and host names are ASCII. */
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-';
+}
+
+/* RFC 1123 host name: dot-separated labels of letters, digits and hyphens,
+   1..63 characters, not starting or ending with a hyphen, at most 253
+   characters in all. One trailing dot (an absolute name) is allowed. */
+static int valid_dns_name(const char *s)
+{
+    size_t len = strlen(s), label = 0, i;
+
+    if (len > 0 && s[len - 1] == '.')
+        len--;
+    if (len == 0 || len > 253)
+        return 0;
+    for (i = 0; i < len; i++) {
+        if (s[i] == '.') {
+            if (label == 0 || s[i - 1] == '-')
+                return 0;
+            label = 0;
+        } else {
+            if (!is_ldh(s[i]) || (s[i] == '-' && label == 0) || ++label > 63)
+                return 0;
+        }
+    }
+    return label > 0 && s[len - 1] != '-';
+}
+
+/* Check a server address as written and return a copy for the config (an
+   IPv6 address without its brackets, since resolvers do not take them), or
+   NULL when it is not a valid address or name. */
+static char *parse_host(const char *tok)
+{
+    unsigned char addr[sizeof(struct in6_addr)];
+    size_t len = strlen(tok);
+
+    if (tok[0] == '[') {
+        char inner[INET6_ADDRSTRLEN + 1];
+
+        if (len < 3 || tok[len - 1] != ']' || len - 2 >= sizeof(inner))
+            return NULL;
+        memcpy(inner, tok + 1, len - 2);
+        inner[len - 2] = '\0';
+        return inet_pton(AF_INET6, inner, addr) == 1 ? MEM_Strdup(inner) : NULL;
+    }
+    if (strchr(tok, ':'))
+        return inet_pton(AF_INET6, tok, addr) == 1 ? MEM_Strdup(tok) : NULL;
+    /* Digits and dots only: meant as an IPv4 address, so "1.2.3" or
+       "300.1.2.3" is a typo, not a host name to hand to the resolver (which
+       might even accept the classic inet_aton short forms). */
+    if (strspn(tok, "0123456789.") == len)
+        return inet_pton(AF_INET, tok, addr) == 1 ? MEM_Strdup(tok) : NULL;
+    return valid_dns_name(tok) ? MEM_Strdup(tok) : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Association options (`server HOST [option...]`), table-driven like the
+ * directives so `peer`, `pool` etc. can share them later.
+ */
+
+typedef struct {
+    const char *name;
+    int has_value;
+    long min, max;              /* range of the value, when it has one */
+    void (*set)(CNF_Assoc *a, long value);
+} AssocOption;
+
+static void set_iburst(CNF_Assoc *a, long v)
+{
+    (void)v;
+    a->iburst = 1;
+}
+
+static void set_burst(CNF_Assoc *a, long v)
+{
+    (void)v;
+    a->burst = 1;
+}
+
+static void set_prefer(CNF_Assoc *a, long v)
+{
+    (void)v;
+    a->prefer = 1;
+}
+
+static void set_aport(CNF_Assoc *a, long v)
+{
+    a->port = (uint16_t)v;
+}
+
+static void set_minpoll(CNF_Assoc *a, long v)
+{
+    a->minpoll = (int)v;
+}
+
+static void set_maxpoll(CNF_Assoc *a, long v)
+{
+    a->maxpoll = (int)v;
+}
+
+static void set_version(CNF_Assoc *a, long v)
+{
+    a->version = (int)v;
+}
+
+static const AssocOption assoc_options[] = {
+    { "iburst", 0, 0, 0, set_iburst },
+    { "burst", 0, 0, 0, set_burst },
+    { "prefer", 0, 0, 0, set_prefer },
+    { "port", 1, 1, 65535, set_aport },
+    { "minpoll", 1, CNF_MIN_POLL, CNF_MAX_POLL, set_minpoll },
+    { "maxpoll", 1, CNF_MIN_POLL, CNF_MAX_POLL, set_maxpoll },
+    { "version", 1, 1, 4, set_version },
+};
+
+static const AssocOption *find_assoc_option(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(assoc_options) / sizeof(assoc_options[0]); i++)
+        if (strcmp(assoc_options[i].name, name) == 0)
+            return &assoc_options[i];
+    return NULL;
+}
+
+/* Read the options after the host into `a`, then settle minpoll/maxpoll. */
+static int parse_assoc_options(Parser *p, int argc, char **argv, CNF_Assoc *a)
+{
+    int i;
+
+    /* minpoll/maxpoll are 0 ("not given") until the options are read. */
+    for (i = 2; i < argc; i++) {
+        const AssocOption *o = find_assoc_option(argv[i]);
+        long v = 0;
+
+        if (!o)
+            return fail(p, "unknown %s option '%s'", argv[0], argv[i]);
+        if (o->has_value) {
+            if (i + 1 >= argc)
+                return fail(p, "missing value for '%s'", o->name);
+            if (parse_number(p, o->name, argv[++i], o->min, o->max, &v) < 0)
+                return -1;
+        }
+        o->set(a, v);
+    }
+
+    /* Only one bound given and it crosses the other's default: move the
+       default, so the value the operator wrote is the one that holds (as
+       chrony does; ntpd instead clamps minpoll down to maxpoll, silently
+       ignoring a written `minpoll 12`). Both given and crossed: an error,
+       since there is no way to tell which one was meant. */
+    if (a->minpoll && a->maxpoll) {
+        if (a->minpoll > a->maxpoll)
+            return fail(p, "minpoll %d greater than maxpoll %d", a->minpoll, a->maxpoll);
+    } else if (a->minpoll) {
+        a->maxpoll = a->minpoll > CNF_DEFAULT_MAXPOLL ? a->minpoll : CNF_DEFAULT_MAXPOLL;
+    } else if (a->maxpoll) {
+        a->minpoll = a->maxpoll < CNF_DEFAULT_MINPOLL ? a->maxpoll : CNF_DEFAULT_MINPOLL;
+    } else {
+        a->minpoll = CNF_DEFAULT_MINPOLL;
+        a->maxpoll = CNF_DEFAULT_MAXPOLL;
+    }
+    return 0;
+}
+
+static int parse_assoc(Parser *p, CNF_AssocType type, int argc, char **argv)
+{
+    CNF_Config *cfg = p->cfg;
+    CNF_Assoc a;
+
+    memset(&a, 0, sizeof(a));
+    a.type = type;
+    a.port = CNF_DEFAULT_PORT;
+    a.version = CNF_DEFAULT_VERSION;
+    a.line = p->line;
+
+    /* `server iburst` would otherwise pass as a host named "iburst". */
+    if (find_assoc_option(argv[1]))
+        return fail(p, "missing address before '%s'", argv[1]);
+    /* The host first, so errors come out in the order they are written. */
+    a.host = parse_host(argv[1]);
+    if (!a.host)
+        return fail(p, "bad address '%s'", argv[1]);
+    if (parse_assoc_options(p, argc, argv, &a) < 0) {
+        free(a.host);
+        return -1;
+    }
+
+    /* One realloc per association: configs hold a handful, and the struct
+       has no capacity field to keep in step. */
+    cfg->assocs = MEM_Realloc(cfg->assocs, (cfg->n_assocs + 1) * sizeof(*cfg->assocs));
+    cfg->assocs[cfg->n_assocs++] = a;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Directives.
+ */
+
+static int parse_server(Parser *p, int argc, char **argv)
+{
+    return parse_assoc(p, CNF_ASSOC_SERVER, argc, argv);
+}
+
+static int parse_port(Parser *p, int argc, char **argv)
+{
+    long v;
+
+    (void)argc;
+    if (parse_number(p, "port", argv[1], 1, 65535, &v) < 0)
+        return -1;
+    p->cfg->port = (uint16_t)v;
+    return 0;
+}
+
+static int parse_driftfile(Parser *p, int argc, char **argv)
+{
+    (void)argc;
+    set_string(&p->cfg->driftfile, argv[1]);
+    return 0;
+}
+
+static int parse_logfile(Parser *p, int argc, char **argv)
+{
+    (void)argc;
+    set_string(&p->cfg->logfile, argv[1]);
+    return 0;
+}
+
+/* `agentx off` | `agentx socket PATH`. PATH goes to net-snmp as its master
+   agent address; a tcp: one is checked here so a typo in the port fails at
+   start-up rather than as a silent reconnect loop later. */
+static int parse_agentx(Parser *p, int argc, char **argv)
+{
+    CNF_Config *cfg = p->cfg;
+
+    if (strcmp(argv[1], "off") == 0 && argc == 2) {
+        cfg->agentx_enabled = 0;
+        return 0;
+    }
+    if (strcmp(argv[1], "socket") == 0 && argc == 3) {
+        const char *addr = argv[2];
+
+        if (strncmp(addr, "tcp:", 4) == 0) {
+            const char *colon = strrchr(addr + 4, ':');
+            long v;
+
+            if (!colon || colon == addr + 4)
+                return fail(p, "bad agentx socket '%s' (expected tcp:HOST:PORT)", addr);
+            if (parse_number(p, "agentx port", colon + 1, 1, 65535, &v) < 0)
+                return -1;
+        }
+        /* A later `agentx socket` after `agentx off` turns it back on:
+           the last directive wins. */
+        cfg->agentx_enabled = 1;
+        set_string(&cfg->agentx_socket, addr);
+        return 0;
+    }
+    if (strcmp(argv[1], "socket") == 0 && argc == 2)
+        return fail(p, "missing argument to 'agentx socket'");
+    return fail(p, "bad agentx arguments (expected 'off' or 'socket PATH')");
+}
+
+/* Directive table: adding a directive means a handler and one line here.
+   The argument counts are checked before the handler runs. */
+typedef struct {
+    const char *name;
+    int min_args;               /* arguments after the name */
+    int max_args;               /* -1: any number; the handler checks */
+    int (*handler)(Parser *p, int argc, char **argv);
+} Directive;
+
+static const Directive directives[] = {
+    { "server", 1, -1, parse_server },
+    { "port", 1, 1, parse_port },
+    { "driftfile", 1, 1, parse_driftfile },
+    { "logfile", 1, 1, parse_logfile },
+    { "agentx", 1, 2, parse_agentx },
+};
+
+/* ------------------------------------------------------------------------
+ * Lines.
+ */
+
+static int is_blank(char c)
+{
+    /* \r too: a stray CR (old Mac line ends, or mid-line) is just space. */
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Parse p->buf, `len` characters (it may hold NUL bytes read from a file). */
+static int parse_line(Parser *p, size_t len)
+{
+    const Directive *d = NULL;
+    char *s = p->buf;
+    int argc = 0, nargs;
+    size_t i;
+
+    /* `#` starts a comment anywhere, as in ntpd. Control characters before
+       it are refused: a NUL would silently cut the line short, and the
+       others mean a binary or corrupted file. */
+    for (i = 0; i < len && s[i] != '#'; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if ((c < 0x20 && !is_blank(s[i])) || c == 0x7f)
+            return fail(p, "invalid character 0x%02x", c);
+    }
+    s[i] = '\0';
+
+    while (*s) {
+        while (is_blank(*s))
+            s++;
+        if (!*s)
+            break;
+        p->argv[argc++] = s;
+        while (*s && !is_blank(*s))
+            s++;
+        if (*s)
+            *s++ = '\0';
+    }
+    if (argc == 0)
+        return 0;
+
+    for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+        if (strcmp(directives[i].name, p->argv[0]) == 0) {
+            d = &directives[i];
+            break;
+        }
+    }
+    if (!d)
+        return fail(p, "unknown directive '%s'", p->argv[0]);
+    nargs = argc - 1;
+    if (nargs < d->min_args)
+        return fail(p, "missing argument to '%s'", d->name);
+    if (d->max_args >= 0 && nargs > d->max_args)
+        return fail(p, "too many arguments to '%s'", d->name);
+    return d->handler(p, argc, p->argv);
+}
+
+static int parse_text(Parser *p, const char *text, size_t len)
+{
+    const char *s = text, *end = text + len;
+
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *eol = nl ? nl : end;
+        size_t n = (size_t)(eol - s);
+
+        p->line++;
+        if (n > 0 && s[n - 1] == '\r')
+            n--;
+        /* Refuse rather than split: the tail of a long line parsed as a line
+           of its own could mean something else entirely. */
+        if (n > CNF_MAX_LINE)
+            return fail(p, "line too long (more than %d characters)", CNF_MAX_LINE);
+        memcpy(p->buf, s, n);
+        p->buf[n] = '\0';
+        if (parse_line(p, n) < 0)
+            return -1;
+        s = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+static int parse(const char *text, size_t len, const char *name, CNF_Config *cfg, char *err,
+                 size_t errlen)
+{
+    Parser *p;
+    int r;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->path = MEM_Strdup(name);
+    cfg->port = CNF_DEFAULT_PORT;
+    cfg->agentx_enabled = 1;
+
+    /* On the heap: the line buffer and token array are ~20 KiB. */
+    p = MEM_New(Parser);
+    p->name = name;
+    p->err = err;
+    p->errlen = errlen;
+    p->cfg = cfg;
+    r = parse_text(p, text, len);
+    free(p);
+    if (r < 0)
+        CNF_Free(cfg);
+    return r;
+}
+
+/* ------------------------------------------------------------------------
+ * Public functions.
+ */
+
+int CNF_ParseString(const char *text, const char *name, CNF_Config *cfg, char *err,
+                    size_t errlen)
+{
+    if (err && errlen > 0)
+        err[0] = '\0';
+    return parse(text, strlen(text), name ? name : "-", cfg, err, errlen);
+}
+
+int CNF_ParseFile(const char *path, CNF_Config *cfg, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int fd, r, saved;
+
+    if (err && errlen > 0)
+        err[0] = '\0';
+    memset(cfg, 0, sizeof(*cfg));
+
+    /* read(2) rather than stdio: its errno is reliable (EISDIR for a
+       directory only shows up at the first read), and the whole text is
+       needed anyway to report NUL bytes instead of stopping at them. */
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        for (;;) {
+            ssize_t n;
+
+            if (cap - len < 4096) {
+                cap = cap ? cap * 2 : 8192;
+                text = MEM_Realloc(text, cap);
+            }
+            n = read(fd, text + len, cap - len);
+            if (n > 0) {
+                len += (size_t)n;
+            } else if (n == 0) {
+                break;
+            } else if (errno != EINTR) {
+                saved = errno;
+                close(fd);
+                free(text);
+                errno = saved;
+                fd = -1;
+                break;
+            }
+        }
+    }
+    if (fd < 0) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+
+    r = parse(text ? text : "", len, path, cfg, err, errlen);
+    free(text);
+    return r;
+}
+
+void CNF_Free(CNF_Config *cfg)
+{
+    size_t i;
+
+    if (!cfg)
+        return;
+    for (i = 0; i < cfg->n_assocs; i++)
+        free(cfg->assocs[i].host);
+    free(cfg->assocs);
+    free(cfg->path);
+    free(cfg->driftfile);
+    free(cfg->logfile);
+    free(cfg->agentx_socket);
+    memset(cfg, 0, sizeof(*cfg));
+}

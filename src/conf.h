@@ -1,0 +1,67 @@
+/*
+ * conf — the ntpd-compatible configuration file, parsed once into a plain
+ * struct. Owns syntax and value checking: every error names `file:line:`
+ * and the daemon exits with status 2 on any of them (see main.c). Host names
+ * are only checked for syntax here; resolving them is the engine's job,
+ * asynchronously.
+ */
+#ifndef CNTPD_CONF_H
+#define CNTPD_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CNF_DEFAULT_PORT 123
+#define CNF_DEFAULT_MINPOLL 6    /* log2 s: 64 s, as ntpd */
+#define CNF_DEFAULT_MAXPOLL 10   /* log2 s: 1024 s */
+#define CNF_MIN_POLL 3           /* 8 s */
+#define CNF_MAX_POLL 17          /* 36 h */
+#define CNF_DEFAULT_VERSION 4    /* NTP version sent to servers */
+#define CNF_MAX_LINE 4096        /* characters per line, without the line end */
+
+typedef enum {
+    CNF_ASSOC_SERVER,          /* `server`: client mode */
+} CNF_AssocType;
+
+typedef struct {
+    CNF_AssocType type;
+    char *host;        /* numeric address or host name, as written (but an
+                          IPv6 address loses its [brackets]) */
+    uint16_t port;     /* remote port, default 123 */
+    int iburst;
+    int burst;
+    int prefer;
+    int minpoll;       /* log2 s */
+    int maxpoll;       /* log2 s */
+    int version;       /* NTP version to send, 1..4 (default 4) */
+    int line;          /* line in the config file, for messages */
+} CNF_Assoc;
+
+typedef struct {
+    char *path;        /* file the config came from ("-" or a name for strings) */
+    CNF_Assoc *assocs;
+    size_t n_assocs;
+    uint16_t port;     /* local NTP port (`port N`), default 123 */
+    char *driftfile;   /* NULL: none */
+    char *logfile;     /* NULL: syslog / stderr */
+    int agentx_enabled;     /* `agentx off` clears it; default on */
+    char *agentx_socket;    /* NULL: net-snmp's default */
+} CNF_Config;
+
+/* Parse a file. Returns 0 and fills `cfg`, or -1 with `err` holding
+   "file:line: message" (or "file: message" when the file cannot be read).
+   `cfg` is overwritten without being freed first; after an error it is left
+   zeroed (nothing to free). `err` is always NUL-terminated when errlen > 0
+   and is truncated, never overrun, when the message does not fit. */
+int CNF_ParseFile(const char *path, CNF_Config *cfg, char *err, size_t errlen);
+
+/* Parse configuration text; `name` stands for the file name in messages
+   (NULL: "-"). Same contract as CNF_ParseFile. */
+int CNF_ParseString(const char *text, const char *name, CNF_Config *cfg, char *err,
+                    size_t errlen);
+
+/* Free everything `cfg` holds and zero it. Safe on a zeroed config, twice,
+   and on NULL. */
+void CNF_Free(CNF_Config *cfg);
+
+#endif

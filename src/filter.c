@@ -1,0 +1,119 @@
+/* filter — see filter.h. Follows the reference code of RFC 5905 §A.5.2
+   (clock_filter), with the register kept as a ring instead of shifted. */
+#include "filter.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void FLT_Reset(FLT_Filter *f)
+{
+    memset(f, 0, sizeof *f);
+    f->newest = -1;
+    f->dispersion = FLT_MAXDISP;
+    for (int i = 0; i < FLT_STAGES; i++)
+        f->stage[i].dispersion = FLT_MAXDISP;
+}
+
+const FLT_Stage *FLT_GetStage(const FLT_Filter *f, int age)
+{
+    if (f->newest < 0 || age < 0 || age >= FLT_STAGES)
+        return NULL;
+    const FLT_Stage *s = &f->stage[(f->newest - age + FLT_STAGES) % FLT_STAGES];
+    return s->valid ? s : NULL;
+}
+
+int FLT_ValidStages(const FLT_Filter *f)
+{
+    int n = 0;
+
+    for (int i = 0; i < FLT_STAGES; i++)
+        if (f->stage[i].valid && f->stage[i].dispersion < FLT_MAXDISP)
+            n++;
+    return n;
+}
+
+double FLT_Dispersion(const FLT_Filter *f, double now)
+{
+    if (!f->have_sample)
+        return FLT_MAXDISP;
+    return fmin(f->dispersion + FLT_PHI * (now - f->epoch), FLT_MAXDISP);
+}
+
+static int by_distance(const void *a, const void *b)
+{
+    const FLT_Stage *x = *(const FLT_Stage *const *)a, *y = *(const FLT_Stage *const *)b;
+    /* Sort key: delay, but samples with MAXDISP dispersion (lost polls) go
+       last whatever their delay, as RFC 5905's sort on distance does. */
+    int xbad = x->dispersion >= FLT_MAXDISP, ybad = y->dispersion >= FLT_MAXDISP;
+
+    if (xbad != ybad)
+        return xbad - ybad;
+    return (x->delay > y->delay) - (x->delay < y->delay);
+}
+
+FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double dispersion,
+                         double now, double precision, double poll_interval)
+{
+    /* Age every stored stage by the time since the last shift. */
+    double aging = f->newest >= 0 ? FLT_PHI * (now - f->last_shift) : 0.0;
+
+    for (int i = 0; i < FLT_STAGES; i++)
+        if (f->stage[i].valid)
+            f->stage[i].dispersion = fmin(f->stage[i].dispersion + aging, FLT_MAXDISP);
+    f->last_shift = now;
+
+    f->newest = (f->newest + 1) % FLT_STAGES;
+    f->stage[f->newest] = (FLT_Stage){ offset, delay, fmin(dispersion, FLT_MAXDISP), now, 1 };
+
+    const FLT_Stage *sorted[FLT_STAGES];
+    int n = 0;
+    for (int i = 0; i < FLT_STAGES; i++)
+        if (f->stage[i].valid)
+            sorted[n++] = &f->stage[i];
+    qsort(sorted, n, sizeof sorted[0], by_distance);
+
+    int m = 0;
+    while (m < n && sorted[m]->dispersion < FLT_MAXDISP)
+        m++;
+
+    /* Peer dispersion: stages weighted 1/2, 1/4, ... in distance order,
+       missing stages counting as MAXDISP. Jitter: RMS of the offsets of the
+       good stages about the best one, floored at the clock precision. */
+    double disp = 0.0, jit = 0.0;
+    for (int i = FLT_STAGES - 1; i >= 0; i--) {
+        double d = i < n ? sorted[i]->dispersion : FLT_MAXDISP;
+        disp = 0.5 * (disp + d);
+        if (i < m)
+            jit += (sorted[i]->offset - sorted[0]->offset) * (sorted[i]->offset - sorted[0]->offset);
+    }
+    if (m == 0)
+        return FLT_NO_UPDATE;
+
+    const FLT_Stage *best = sorted[0];
+    double jitter = fmax(m > 1 ? sqrt(jit / (m - 1)) : 0.0, precision);
+
+    /* Use a sample only once, never one older than the last used. */
+    if (f->have_sample && best->epoch <= f->epoch) {
+        f->dispersion = disp;
+        f->jitter = jitter;
+        return FLT_NO_UPDATE;
+    }
+
+    /* Popcorn spike: an offset far outside the jitter that follows the last
+       update too soon is suppressed; after two poll intervals a persistent
+       change is accepted (it was not a spike after all). */
+    if (f->have_sample && m > 1 && fabs(best->offset - f->offset) > FLT_SGATE * jitter &&
+        best->epoch - f->epoch < 2.0 * poll_interval) {
+        f->spikes++;
+        return FLT_SPIKE;
+    }
+
+    f->have_sample = 1;
+    f->offset = best->offset;
+    f->delay = best->delay;
+    f->dispersion = disp;
+    f->jitter = jitter;
+    f->epoch = best->epoch;
+    return FLT_UPDATED;
+}

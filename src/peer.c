@@ -1,0 +1,412 @@
+/* peer — see peer.h. Poll process after RFC 5905 §13 (poll) and ntpd:
+ * the reach register shifts once per regular poll (burst packets do not
+ * shift it), any accepted reply sets its low bit, and eight empty polls make
+ * the peer unreachable.
+ */
+#include "peer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "counters.h"
+#include "log.h"
+#include "mem.h"
+#include "ntp_io.h"
+#include "ntp_pkt.h"
+#include "sched.h"
+#include "sysvars.h"
+
+struct PEER_Record {
+    uint32_t assoc_id;
+    PEER_Params params;
+    char *host;
+    NTP_Addr addr;
+    NIO_Socket sock;
+    SCH_Timer poll_timer;
+    PEER_UpdateHandler on_update;
+    void *update_arg;
+
+    int hpoll;
+    int ppoll;
+    uint8_t reach;
+    unsigned unreach;
+    int burst;               /* burst packets still to send */
+    int reachable;           /* as last logged */
+    int stopped;             /* DENY/RSTR kiss: no more polls */
+
+    /* On-wire state. */
+    NTP_Timestamp xmt_wire;  /* transmit timestamp of our last request */
+    struct timespec xmt_local;
+    NTP_Timestamp last_rx_xmt;
+
+    /* Peer variables from its last accepted packet. */
+    int leap, stratum, precision;
+    double root_delay, root_dispersion;
+    uint32_t refid;
+    NTP_Timestamp reference_time;
+    NTP_Timestamp last_update;
+    char kiss[5];
+
+    FLT_Filter filter;
+    uint64_t sent, received, rejected;
+};
+
+static void poll_timeout(void *arg);
+
+static const char *peer_name(PEER_Instance p, char *buf, size_t len)
+{
+    char addr[ADDR_STRLEN];
+
+    if (!p->addr.len)
+        snprintf(buf, len, "%s", p->host);
+    else if (ADDR_Parse(p->host, 0, &(NTP_Addr){ 0 }) == 0)
+        snprintf(buf, len, "%s", ADDR_ToString(&p->addr, addr, sizeof addr));
+    else
+        snprintf(buf, len, "%s (%s)", p->host, ADDR_ToString(&p->addr, addr, sizeof addr));
+    return buf;
+}
+
+static int clamp_poll(PEER_Instance p, int poll)
+{
+    if (poll < p->params.minpoll)
+        return p->params.minpoll;
+    if (poll > p->params.maxpoll)
+        return p->params.maxpoll;
+    return poll;
+}
+
+PEER_Instance PEER_Create(uint32_t assoc_id, const PEER_Params *params,
+                          PEER_UpdateHandler on_update, void *arg)
+{
+    PEER_Instance p = MEM_New(struct PEER_Record);
+
+    p->assoc_id = assoc_id;
+    p->params = *params;
+    p->host = MEM_Strdup(params->host);
+    p->params.host = p->host;
+    p->on_update = on_update;
+    p->update_arg = arg;
+    p->hpoll = params->minpoll;
+    p->stratum = NTP_STRATUM_UNSYNC;
+    p->leap = NTP_LEAP_UNSYNC;
+    FLT_Reset(&p->filter);
+    return p;
+}
+
+void PEER_Destroy(PEER_Instance p)
+{
+    if (!p)
+        return;
+    SCH_RemoveTimer(p->poll_timer);
+    NIO_Close(p->sock);
+    free(p->host);
+    free(p);
+}
+
+uint32_t PEER_GetAssocId(PEER_Instance p)
+{
+    return p->assoc_id;
+}
+
+const char *PEER_GetHost(PEER_Instance p)
+{
+    return p->host;
+}
+
+static void schedule_poll(PEER_Instance p, double delay)
+{
+    SCH_RemoveTimer(p->poll_timer);
+    p->poll_timer = SCH_AddTimer(delay, poll_timeout, p);
+}
+
+/* Next regular poll: 2^hpoll s, less up to 1/16 at random so that many
+   clients started together do not poll a server in lockstep. */
+static double poll_delay(PEER_Instance p)
+{
+    double interval = ldexp(1.0, p->hpoll);
+    return interval - interval / 16.0 * (random() / (double)RAND_MAX);
+}
+
+static void rx_handler(const NIO_Datagram *d, void *arg);
+
+void PEER_SetAddress(PEER_Instance p, const NTP_Addr *addr)
+{
+    char name[300];
+    NIO_Socket sock;
+
+    if (p->addr.len && ADDR_Equal(&p->addr, addr)) {
+        p->unreach = 0;
+        return;
+    }
+    sock = NIO_OpenClient(addr, rx_handler, p);
+    if (!sock)
+        return;   /* logged; the engine retries the name later */
+    NIO_Close(p->sock);
+    p->sock = sock;
+    p->addr = *addr;
+    p->unreach = 0;
+    p->xmt_wire = 0;
+    LOG(LOGS_INFO, "association %u: %s, polling every %d s%s", p->assoc_id,
+        peer_name(p, name, sizeof name), 1 << p->hpoll, p->params.iburst ? " (iburst)" : "");
+    if (p->params.iburst)
+        p->burst = PEER_BURST_COUNT;
+    /* First poll soon, but not all associations at the same instant. */
+    schedule_poll(p, 0.5 * random() / (double)RAND_MAX);
+}
+
+int PEER_WantsResolve(PEER_Instance p)
+{
+    return p->addr.len && ADDR_Parse(p->host, 0, &(NTP_Addr){ 0 }) < 0 &&
+           p->unreach >= 2 * PEER_UNREACH_BACKOFF;
+}
+
+static void transmit(PEER_Instance p)
+{
+    NTP_Packet pkt = { 0 };
+    const SYS_Vars *sys = SYS_Get();
+    uint8_t buf[NTP_HEADER_LEN];
+
+    pkt.leap = sys->leap;
+    pkt.version = p->params.version;
+    pkt.mode = p->params.mode;
+    pkt.stratum = sys->stratum;
+    pkt.poll = p->hpoll;
+    pkt.precision = sys->precision;
+    pkt.root_delay = NTS_ShortFromDouble(sys->root_delay);
+    pkt.root_dispersion = NTS_ShortFromDouble(SYS_RootDispersionNow(SCH_Monotonic()));
+    pkt.refid = sys->refid;
+    pkt.reference = sys->reference_time;
+    /* A client's origin and receive fields carry nothing (RFC 5905 client
+       mode); the transmit timestamp is read as late as possible. */
+    CLK_ReadTime(&p->xmt_local);
+    pkt.transmit = NTS_FromTimespec(&p->xmt_local);
+    /* Never send a zero transmit timestamp: a reply with zero origin would
+       be indistinguishable from "no request outstanding". */
+    if (!pkt.transmit)
+        pkt.transmit = 1;
+    PKT_Encode(&pkt, buf);
+    p->xmt_wire = pkt.transmit;
+    p->sent++;
+    NIO_Send(p->sock, &p->addr, buf, sizeof buf);
+}
+
+static void set_reachable(PEER_Instance p, int reachable)
+{
+    char name[300];
+
+    if (p->reachable == reachable)
+        return;
+    p->reachable = reachable;
+    if (reachable)
+        LOG(LOGS_INFO, "association %u: %s is reachable", p->assoc_id,
+            peer_name(p, name, sizeof name));
+    else
+        LOG(LOGS_WARN, "association %u: %s is unreachable (no reply to the last 8 polls)",
+            p->assoc_id, peer_name(p, name, sizeof name));
+}
+
+static void poll_timeout(void *arg)
+{
+    PEER_Instance p = arg;
+
+    p->poll_timer = NULL;
+    if (p->stopped)
+        return;
+
+    if (p->burst > 0 && p->burst < PEER_BURST_COUNT) {
+        /* Inside a burst: send without shifting the reach register. */
+        p->burst--;
+        transmit(p);
+        schedule_poll(p, p->burst > 0 ? PEER_BURST_INTERVAL : poll_delay(p));
+        return;
+    }
+
+    uint8_t old_reach = p->reach;
+    p->reach <<= 1;
+    p->unreach++;
+
+    /* Three polls without a reply: age the filter with a dummy sample so the
+       peer's dispersion grows and selection stops trusting it (RFC 5905). */
+    if (old_reach && (p->reach & 0x7) == 0)
+        FLT_AddSample(&p->filter, 0.0, 0.0, FLT_MAXDISP, SCH_Monotonic(), CLK_GetPrecision(),
+                      ldexp(1.0, p->hpoll));
+
+    if (p->reach == 0) {
+        if (old_reach) {
+            set_reachable(p, 0);
+            if (p->params.iburst)
+                p->burst = PEER_BURST_COUNT;
+        }
+        /* A peer that stays silent is polled less and less often. */
+        if (p->unreach >= PEER_UNREACH_BACKOFF && p->hpoll < p->params.maxpoll)
+            p->hpoll++;
+    } else {
+        p->hpoll = clamp_poll(p, SYS_Get()->poll);
+        if (p->params.burst && p->burst == 0)
+            p->burst = PEER_BURST_COUNT;
+    }
+
+    if (p->burst == PEER_BURST_COUNT)
+        p->burst--;    /* this poll is the burst's first packet */
+    transmit(p);
+    schedule_poll(p, p->burst > 0 ? PEER_BURST_INTERVAL : poll_delay(p));
+}
+
+static void handle_kiss(PEER_Instance p, const NTP_Packet *pkt)
+{
+    char code[5] = "";
+    char name[300];
+
+    CNT.rx_kod++;
+    PKT_KissCode(pkt, code);
+    memcpy(p->kiss, code, sizeof p->kiss);
+    if (!strcmp(code, "RATE")) {
+        /* The server asks us to poll less often: never faster than it says
+           and at least one step slower than now. */
+        int want = pkt->poll > p->hpoll ? pkt->poll : p->hpoll + 1;
+        p->hpoll = want > p->params.maxpoll ? p->params.maxpoll : want;
+        p->burst = 0;
+        LOG(LOGS_WARN, "association %u: %s sent RATE kiss-o'-death, poll now %d s", p->assoc_id,
+            peer_name(p, name, sizeof name), 1 << p->hpoll);
+        schedule_poll(p, poll_delay(p));
+    } else if (!strcmp(code, "DENY") || !strcmp(code, "RSTR")) {
+        p->stopped = 1;
+        SCH_RemoveTimer(p->poll_timer);
+        p->poll_timer = NULL;
+        LOG(LOGS_ERR, "association %u: %s refuses service (%s kiss-o'-death): polling stopped",
+            p->assoc_id, peer_name(p, name, sizeof name), code);
+    } else {
+        DEBUG_LOG("association %u: kiss code '%s' ignored", p->assoc_id, code);
+    }
+}
+
+static void rx_handler(const NIO_Datagram *d, void *arg)
+{
+    PEER_Instance p = arg;
+    NTP_Packet pkt;
+    PKT_Status st = PKT_Decode(d->data, d->len, &pkt);
+    const double now = SCH_Monotonic();
+
+    if (st != PKT_OK) {
+        CNT.rx_malformed++;
+        DEBUG_LOG("association %u: malformed packet (%s)", p->assoc_id, PKT_StatusName(st));
+        return;
+    }
+    if (pkt.mode != NTP_MODE_SERVER) {
+        CNT.rx_bad_mode++;
+        return;
+    }
+
+    PKT_Test t = PKT_CheckReply(&pkt, p->xmt_wire, p->last_rx_xmt);
+    if (t == PKT_TEST_KISS && pkt.origin == p->xmt_wire) {
+        handle_kiss(p, &pkt);
+        return;
+    }
+    if (t != PKT_TEST_PASS) {
+        CNT.rx_rejected++;
+        p->rejected++;
+        DEBUG_LOG("association %u: reply rejected: %s", p->assoc_id, PKT_TestName(t));
+        return;
+    }
+
+    /* One reply per request: a second copy is now bogus. */
+    p->last_rx_xmt = pkt.transmit;
+    p->xmt_wire = 0;
+    p->received++;
+    CNT.rx_accepted++;
+    p->reach |= 1;
+    p->unreach = 0;
+    p->kiss[0] = '\0';
+    set_reachable(p, 1);
+
+    p->leap = pkt.leap;
+    p->stratum = pkt.stratum;
+    p->precision = pkt.precision;
+    p->ppoll = pkt.poll;
+    p->root_delay = NTS_ShortToDouble(pkt.root_delay);
+    p->root_dispersion = NTS_ShortToDouble(pkt.root_dispersion);
+    p->refid = pkt.refid;
+    p->reference_time = pkt.reference;
+
+    /* T1 our transmit, T2 server receive, T3 server transmit, T4 our
+       receive. offset = ((T2 - T1) + (T3 - T4)) / 2 (positive: we are
+       behind), delay = (T4 - T1) - (T3 - T2). Differences of 64-bit NTP
+       timestamps stay exact and era-safe. */
+    NTP_Timestamp t1 = NTS_FromTimespec(&p->xmt_local);
+    NTP_Timestamp t4 = NTS_FromTimespec(&d->rx_time);
+    double offset = (NTS_Diff(pkt.receive, t1) + NTS_Diff(pkt.transmit, t4)) / 2.0;
+    double delay = NTS_Diff(t4, t1) - NTS_Diff(pkt.transmit, pkt.receive);
+    double precision = CLK_GetPrecision();
+    double dispersion = ldexp(1.0, pkt.precision) + precision + FLT_PHI * NTS_Diff(t4, t1);
+
+    if (delay < precision)
+        delay = precision;
+    p->last_update = t4;
+
+    DEBUG_LOG("association %u: offset %+.9f delay %.9f dispersion %.9f", p->assoc_id, offset,
+              delay, dispersion);
+
+    FLT_Result r = FLT_AddSample(&p->filter, offset, delay, dispersion, now, precision,
+                                 ldexp(1.0, p->hpoll));
+    if (r == FLT_SPIKE) {
+        char name[300];
+        LOG(LOGS_INFO, "association %u: %s: popcorn spike %+.6f s suppressed (jitter %.6f s)",
+            p->assoc_id, peer_name(p, name, sizeof name), offset, p->filter.jitter);
+    } else if (r == FLT_UPDATED && p->on_update) {
+        p->on_update(p, p->update_arg);
+    }
+}
+
+double PEER_RootDistance(PEER_Instance p, double now)
+{
+    if (!p->filter.have_sample)
+        return FLT_MAXDISP;
+    double delay = p->filter.delay + p->root_delay;
+    /* MINDISP floor as RFC 5905: never claim better than 1 ms / 2. */
+    if (delay < 0.001)
+        delay = 0.001;
+    return delay / 2.0 + FLT_Dispersion(&p->filter, now) + p->root_dispersion +
+           p->filter.jitter;
+}
+
+void PEER_GetReport(PEER_Instance p, PEER_Report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->assoc_id = p->assoc_id;
+    snprintf(r->host, sizeof r->host, "%s", p->host);
+    r->addr = p->addr;
+    r->mode = p->params.mode;
+    r->configured = p->params.configured;
+    r->prefer = p->params.prefer;
+    r->iburst = p->params.iburst;
+    r->burst = p->params.burst;
+    r->version = p->params.version;
+    r->minpoll = p->params.minpoll;
+    r->maxpoll = p->params.maxpoll;
+    r->hpoll = p->hpoll;
+    r->ppoll = p->ppoll;
+    r->reach = p->reach;
+    r->unreach = p->unreach;
+    r->reachable = p->reachable;
+    r->leap = p->leap;
+    r->stratum = p->stratum;
+    r->precision = p->precision;
+    r->root_delay = p->root_delay;
+    r->root_dispersion = p->root_dispersion;
+    r->refid = p->refid;
+    r->reference_time = p->reference_time;
+    r->last_update = p->last_update;
+    r->have_sample = p->filter.have_sample;
+    r->offset = p->filter.offset;
+    r->delay = p->filter.delay;
+    r->dispersion = FLT_Dispersion(&p->filter, SCH_Monotonic());
+    r->jitter = p->filter.jitter;
+    r->filter = p->filter;
+    r->sent = p->sent;
+    r->received = p->received;
+    r->rejected = p->rejected;
+    memcpy(r->kiss, p->kiss, sizeof r->kiss);
+}

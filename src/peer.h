@@ -1,0 +1,91 @@
+/*
+ * peer — one NTP association: its address and socket, the poll process
+ * (reach register, poll interval between minpoll and maxpoll, burst and
+ * iburst, unreachable back-off), the on-wire protocol for its packets, and
+ * its clock filter. Client mode now; symmetric and broadcast modes join
+ * here later.
+ *
+ * A peer is created with parameters and, when its host was a name, without
+ * an address; the engine resolves the name and calls PEER_SetAddress.
+ * Polling starts once the address is known.
+ */
+#ifndef CNTPD_PEER_H
+#define CNTPD_PEER_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "filter.h"
+#include "ntp_time.h"
+
+typedef struct PEER_Record *PEER_Instance;
+
+#define PEER_BURST_COUNT 8          /* packets in a burst (RFC 5905 BCOUNT) */
+#define PEER_BURST_INTERVAL 2.0     /* s between burst packets */
+#define PEER_UNREACH_BACKOFF 12     /* unanswered polls before the poll backs off */
+
+typedef struct {
+    int mode;              /* NTP_Mode we send: NTP_MODE_CLIENT */
+    const char *host;      /* as configured (copied) */
+    uint16_t port;
+    int minpoll, maxpoll;  /* log2 s */
+    int version;           /* 1..4 */
+    int iburst, burst, prefer;
+    int configured;        /* from the config file (cntpPeersConfigured) */
+} PEER_Params;
+
+/* Everything a report or the MIB needs about one association, copied. */
+typedef struct {
+    uint32_t assoc_id;
+    char host[256];
+    NTP_Addr addr;          /* len 0 while unresolved */
+    int mode;
+    int configured, prefer, iburst, burst;
+    int version;
+    int minpoll, maxpoll;
+    int hpoll;              /* host poll exponent now */
+    int ppoll;              /* peer's poll exponent from its last packet */
+    uint8_t reach;
+    unsigned unreach;       /* polls since the last reply */
+    int reachable;
+    /* From the peer's last accepted packet. */
+    int leap, stratum, precision;
+    double root_delay, root_dispersion;
+    uint32_t refid;
+    NTP_Timestamp reference_time;
+    NTP_Timestamp last_update;  /* local NTP time of the last accepted sample, 0 if none */
+    /* Filter output. */
+    int have_sample;
+    double offset, delay, dispersion, jitter;
+    FLT_Filter filter;
+    /* Counters. */
+    uint64_t sent, received, rejected;
+    char kiss[5];           /* last kiss code received, "" if none */
+} PEER_Report;
+
+/* Called after the peer's filter produced a new sample (selection runs). */
+typedef void (*PEER_UpdateHandler)(PEER_Instance peer, void *arg);
+
+PEER_Instance PEER_Create(uint32_t assoc_id, const PEER_Params *params,
+                          PEER_UpdateHandler on_update, void *arg);
+void PEER_Destroy(PEER_Instance peer);
+
+/* Give the peer its address (numeric config or resolved name) and start
+   polling; a later call (re-resolution) switches to the new address. */
+void PEER_SetAddress(PEER_Instance peer, const NTP_Addr *addr);
+
+/* Non-zero when the peer needs its name resolved again: configured by
+   name, address known, and unreachable for a long time. The engine clears
+   it by calling PEER_SetAddress. */
+int PEER_WantsResolve(PEER_Instance peer);
+
+uint32_t PEER_GetAssocId(PEER_Instance peer);
+const char *PEER_GetHost(PEER_Instance peer);
+void PEER_GetReport(PEER_Instance peer, PEER_Report *report);
+
+/* Peer synchronisation distance at scheduler time `now` (RFC 5905
+   root distance: (delay + root delay)/2 + dispersion + root dispersion +
+   jitter, aged). */
+double PEER_RootDistance(PEER_Instance peer, double now);
+
+#endif
