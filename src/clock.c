@@ -2,21 +2,22 @@
    handlers. */
 #include "clock.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "log.h"
+#include "mem.h"
 #include "ntp_time.h"
-
-#define MAX_STEP_HANDLERS 16
 
 static const CLK_Driver *drv;
 static double precision = 1e-9;
-static struct {
+/* Every association registers one, so the array grows as needed. */
+static struct StepHandler {
     CLK_StepHandler fn;
     void *arg;
-} step_handlers[MAX_STEP_HANDLERS];
+} *step_handlers;
+static size_t n_step_handlers, max_step_handlers;
 
 /* Smallest positive difference between two consecutive reads, over a few
    hundred reads: the time it takes to read the clock bounds how finely we
@@ -49,8 +50,9 @@ void CLK_Init(const CLK_Driver *driver)
 void CLK_Fini(void)
 {
     drv = NULL;
-    for (int i = 0; i < MAX_STEP_HANDLERS; i++)
-        step_handlers[i].fn = NULL;
+    free(step_handlers);
+    step_handlers = NULL;
+    n_step_handlers = max_step_handlers = 0;
 }
 
 const CLK_Driver *CLK_GetDriver(void)
@@ -87,9 +89,8 @@ int CLK_Step(double offset)
 {
     if (!drv->can_adjust || drv->step(offset) < 0)
         return -1;
-    for (int i = 0; i < MAX_STEP_HANDLERS; i++)
-        if (step_handlers[i].fn)
-            step_handlers[i].fn(offset, step_handlers[i].arg);
+    for (size_t i = 0; i < n_step_handlers; i++)
+        step_handlers[i].fn(offset, step_handlers[i].arg);
     return 0;
 }
 
@@ -110,19 +111,19 @@ int CLK_GetPrecisionLog2(void)
 
 void CLK_AddStepHandler(CLK_StepHandler handler, void *arg)
 {
-    for (int i = 0; i < MAX_STEP_HANDLERS; i++) {
-        if (!step_handlers[i].fn) {
-            step_handlers[i].fn = handler;
-            step_handlers[i].arg = arg;
-            return;
-        }
+    if (n_step_handlers == max_step_handlers) {
+        max_step_handlers = max_step_handlers ? 2 * max_step_handlers : 16;
+        step_handlers = MEM_Realloc(step_handlers, max_step_handlers * sizeof *step_handlers);
     }
-    assert(!"too many clock step handlers");
+    step_handlers[n_step_handlers++] = (struct StepHandler){ handler, arg };
 }
 
 void CLK_RemoveStepHandler(CLK_StepHandler handler, void *arg)
 {
-    for (int i = 0; i < MAX_STEP_HANDLERS; i++)
-        if (step_handlers[i].fn == handler && step_handlers[i].arg == arg)
-            step_handlers[i].fn = NULL;
+    for (size_t i = 0; i < n_step_handlers; i++) {
+        if (step_handlers[i].fn == handler && step_handlers[i].arg == arg) {
+            step_handlers[i] = step_handlers[--n_step_handlers];
+            return;
+        }
+    }
 }

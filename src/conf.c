@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,97 @@ static int parse_agentx(Parser *p, int argc, char **argv)
     return fail(p, "bad agentx arguments (expected 'off' or 'socket PATH')");
 }
 
+/* A non-negative decimal number with an optional fraction ("0.128",
+   "900", "1e-3" is not ntp.conf syntax and is refused). */
+static int parse_seconds(Parser *p, const char *what, const char *tok, double min, double max,
+                         double *out)
+{
+    const char *s = tok;
+    double v = 0, scale = 1;
+    int digits = 0;
+
+    for (; *s >= '0' && *s <= '9'; s++, digits++)
+        v = v * 10 + (*s - '0');
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++, digits++)
+            v += (*s - '0') * (scale /= 10);
+    if (!digits || *s || v < min || v > max)
+        return fail(p, "bad %s '%s' (allowed %g..%g)", what, tok, min, max);
+    *out = v;
+    return 0;
+}
+
+/* `tinker KEY VALUE [KEY VALUE ...]`: the clock discipline's knobs. */
+static int parse_tinker(Parser *p, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        double min, max;
+        size_t offset;
+    } keys[] = {
+        { "step", 0.0, 3600.0, offsetof(CNF_Config, tinker_step) },
+        { "stepout", 1.0, 86400.0, offsetof(CNF_Config, tinker_stepout) },
+        { "panic", 0.0, 1e6, offsetof(CNF_Config, tinker_panic) },
+        { "dispersion", 0.0, 1000.0, offsetof(CNF_Config, tinker_dispersion) },
+    };
+
+    if (argc % 2 == 0)
+        return fail(p, "tinker '%s' needs a value", argv[argc - 1]);
+    for (int i = 1; i < argc; i += 2) {
+        size_t k;
+        for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (strcmp(argv[i], keys[k].name) == 0)
+                break;
+        if (k == sizeof keys / sizeof keys[0])
+            return fail(p, "unknown tinker option '%s' (expected step, stepout, panic or "
+                        "dispersion)", argv[i]);
+        char what[32];
+        snprintf(what, sizeof what, "tinker %s", keys[k].name);
+        if (parse_seconds(p, what, argv[i + 1], keys[k].min, keys[k].max,
+                          (double *)((char *)p->cfg + keys[k].offset)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* `tos KEY VALUE [KEY VALUE ...]`: the mitigation's knobs. */
+static int parse_tos(Parser *p, int argc, char **argv)
+{
+    CNF_Config *cfg = p->cfg;
+
+    if (argc % 2 == 0)
+        return fail(p, "tos '%s' needs a value", argv[argc - 1]);
+    for (int i = 1; i < argc; i += 2) {
+        long v;
+        if (strcmp(argv[i], "maxdist") == 0) {
+            if (parse_seconds(p, "tos maxdist", argv[i + 1], 0.001, 16.0, &cfg->tos_maxdist) < 0)
+                return -1;
+            continue;
+        }
+        if (strcmp(argv[i], "holdover") == 0) {
+            if (parse_seconds(p, "tos holdover", argv[i + 1], 0.0, 604800.0,
+                              &cfg->tos_holdover) < 0)
+                return -1;
+            continue;
+        }
+        int *slot = strcmp(argv[i], "minsane") == 0 ? &cfg->tos_minsane
+                    : strcmp(argv[i], "minclock") == 0 ? &cfg->tos_minclock
+                    : strcmp(argv[i], "maxclock") == 0 ? &cfg->tos_maxclock : NULL;
+        if (!slot)
+            return fail(p, "unknown tos option '%s' (expected minsane, minclock, maxclock, "
+                        "maxdist or holdover)", argv[i]);
+        char what[32];
+        snprintf(what, sizeof what, "tos %s", argv[i]);
+        if (parse_number(p, what, argv[i + 1], 1, 64, &v) < 0)
+            return -1;
+        *slot = (int)v;
+    }
+    if (cfg->tos_minclock && cfg->tos_maxclock && cfg->tos_minclock > cfg->tos_maxclock)
+        return fail(p, "tos minclock %d greater than maxclock %d", cfg->tos_minclock,
+                    cfg->tos_maxclock);
+    return 0;
+}
+
 /* Directive table: adding a directive means a handler and one line here.
    The argument counts are checked before the handler runs. */
 typedef struct {
@@ -363,6 +455,8 @@ static const Directive directives[] = {
     { "driftfile", 1, 1, parse_driftfile },
     { "logfile", 1, 1, parse_logfile },
     { "agentx", 1, 2, parse_agentx },
+    { "tinker", 2, -1, parse_tinker },
+    { "tos", 2, -1, parse_tos },
 };
 
 /* ------------------------------------------------------------------------
@@ -459,6 +553,8 @@ static int parse(const char *text, size_t len, const char *name, CNF_Config *cfg
     cfg->path = MEM_Strdup(name);
     cfg->port = CNF_DEFAULT_PORT;
     cfg->agentx_enabled = 1;
+    cfg->tinker_step = cfg->tinker_stepout = cfg->tinker_panic = cfg->tinker_dispersion = -1.0;
+    cfg->tos_maxdist = cfg->tos_holdover = -1.0;
 
     /* On the heap: the line buffer and token array are ~20 KiB. */
     p = MEM_New(Parser);

@@ -46,6 +46,19 @@ typedef struct {
     char *logfile;     /* NULL: syslog / stderr */
     int agentx_enabled;     /* `agentx off` clears it; default on */
     char *agentx_socket;    /* NULL: net-snmp's default */
+
+    /* `tinker` (ntpd names and units); negative: not set, use the default. */
+    double tinker_step;       /* s, step threshold (0.128; 600 with -x) */
+    double tinker_stepout;    /* s, how long a spike must persist (900) */
+    double tinker_panic;      /* s, panic threshold (1000); 0 disables it */
+    double tinker_dispersion; /* ppm, dispersion growth rate PHI (15) */
+
+    /* `tos`; 0 (or negative for maxdist): not set. */
+    int tos_minsane;          /* survivors needed to synchronise (1) */
+    int tos_minclock;         /* cluster keeps at least this many (3) */
+    int tos_maxclock;         /* candidates at most (10) */
+    double tos_maxdist;       /* s, root distance threshold (1.5) */
+    double tos_holdover;      /* s, stay synchronised without a source (3600) */
 } CNF_Config;
 
 /* Parse a file. Returns 0 and fills `cfg`, or -1 with `err` holding

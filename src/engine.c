@@ -6,16 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "counters.h"
+#include "filter.h"
 #include "log.h"
 #include "mem.h"
+#include "mitigate.h"
 #include "ntp_io.h"
 #include "ntp_pkt.h"
-#include "peer.h"
+#include "options.h"
 #include "resolve.h"
 #include "sched.h"
 #include "server.h"
-#include "sysvars.h"
 
 /* Name resolution retry: first after 2 s, doubling to at most 1024 s, so a
    daemon started before the network or DNS is up finds its servers soon
@@ -24,6 +26,10 @@
 #define RESOLVE_RETRY_MAX 1024.0
 /* How often associations are checked for a wanted re-resolution. */
 #define RESOLVE_CHECK_INTERVAL 64.0
+/* RFC 5905 MINDISP: the smallest root dispersion claimed (s). */
+#define MIN_ROOT_DISPERSION 0.005
+/* Host (255) + " (" + address + ")". */
+#define LABEL_LEN (256 + ADDR_STRLEN + 4)
 
 typedef struct Assoc {
     PEER_Instance peer;
@@ -35,10 +41,33 @@ typedef struct Assoc {
 } Assoc;
 
 static Assoc *assocs;            /* in AssocId order */
+static size_t n_assocs;
 static uint32_t last_assoc_id;
-static SCH_Timer resolve_check;
+static SCH_Timer resolve_check, housekeeping, drift_timer;
+
+static char *driftfile;
+static double holdover_limit = ENG_DEFAULT_HOLDOVER;
+static PEER_Instance sys_peer;
+static double last_used_epoch = -1.0;
+static double last_selected;     /* scheduler s a source was last selectable */
+static int synchronised;
+static int in_holdover;
+static int exit_status;
 
 static void start_resolve(Assoc *a);
+
+static const char *peer_label(PEER_Instance p, char *buf, size_t len)
+{
+    PEER_Report r;
+    char addr[ADDR_STRLEN];
+
+    PEER_GetReport(p, &r);
+    if (r.addr.len && strcmp(r.host, ADDR_HostString(&r.addr, addr, sizeof addr)) != 0)
+        snprintf(buf, len, "%s (%s)", r.host, addr);
+    else
+        snprintf(buf, len, "%s", r.host);
+    return buf;
+}
 
 static void resolved(const NTP_Addr *addr, const char *error, void *arg)
 {
@@ -75,10 +104,189 @@ static void check_resolve(void *arg)
     }
 }
 
+static void set_unsynchronised(const char *why)
+{
+    if (synchronised)
+        LOG(LOGS_WARN, "lost synchronisation: %s", why);
+    synchronised = 0;
+    in_holdover = 0;
+    sys_peer = NULL;
+    SYS_SetUnsynchronised();
+    CLK_SetStatus(0, NTP_LEAP_NONE, 16.0, 16.0);
+}
+
+/* Update the system variables from the system peer (RFC 5905
+   clock_update): our stratum is one more, our root delay and dispersion add
+   the path to it, the measured offset and the system jitter. */
+static void update_system(double now, const SEL_Result *res, const PEER_SelectInfo *info,
+                          int clock_updated)
+{
+    SYS_Vars v = *SYS_Get();
+
+    if (clock_updated || v.stratum >= NTP_STRATUM_UNSYNC) {
+        struct timespec ts;
+        CLK_ReadTime(&ts);
+        v.reference_time = NTS_FromTimespec(&ts);
+        v.reference_mono = now;
+    }
+    v.leap = info->leap;
+    v.stratum = info->stratum + 1;
+    v.refid = info->refid;
+    v.root_delay = info->root_delay + info->delay;
+    /* Stored as of the reference time; SYS_RootDispersionNow adds the
+       growth since. */
+    v.root_dispersion = fmax(info->root_dispersion + info->dispersion + res->jitter +
+                             FLT_PHI * (now - info->epoch) + fabs(res->offset),
+                             MIN_ROOT_DISPERSION) - FLT_PHI * (now - v.reference_mono);
+    v.sys_peer = PEER_GetAssocId(res->sys_peer);
+    v.offset = res->offset;
+    v.jitter = res->jitter;
+    v.poll = DSC_GetPoll();
+    v.status = SYS_STATUS_SYNC_TO_REMOTE;
+    SYS_Set(&v);
+    if (clock_updated)
+        CLK_SetStatus(1, v.leap, res->jitter, v.root_delay / 2.0 + v.root_dispersion);
+}
+
+/* -q: set the clock once from the first selection and stop. */
+static void set_once(const SEL_Result *res)
+{
+    const DSC_Params *p = DSC_GetParams();
+
+    if (!CLK_CanAdjust())
+        LOG(LOGS_INFO, "-q: offset %+.6f s (monitor-only: clock not changed)", res->offset);
+    else if (fabs(res->offset) > p->step_threshold && CLK_Step(res->offset) == 0)
+        LOG(LOGS_INFO, "-q: clock stepped by %+.6f s", res->offset);
+    else if (CLK_Slew(res->offset) == 0)
+        LOG(LOGS_INFO, "-q: slewing %+.6f s", res->offset);
+    SCH_Quit();
+}
+
+static PEER_Instance *peer_array(size_t *n)
+{
+    PEER_Instance *peers = MEM_Calloc(n_assocs, sizeof *peers);
+    size_t i = 0;
+
+    for (Assoc *a = assocs; a; a = a->next)
+        peers[i++] = a->peer;
+    *n = i;
+    return peers;
+}
+
+/* Selection after a new sample (`clock_update` non-zero) or from the
+   housekeeping timer. */
+static void select_sources(int clock_update)
+{
+    double now = SCH_Monotonic();
+    size_t n;
+    PEER_Instance *peers = peer_array(&n);
+    SEL_Result res;
+    char label[LABEL_LEN];
+
+    SEL_Run(peers, (int)n, now, SYS_Get()->poll, sys_peer, &res);
+    free(peers);
+
+    if (!res.synced) {
+        if (!synchronised)
+            return;
+        if (!in_holdover) {
+            in_holdover = 1;
+            LOG(LOGS_WARN, "no selectable source (%d truechimers, %d falsetickers): holding "
+                "over on the clock's frequency for up to %.0f s", res.truechimers,
+                res.falsetickers, holdover_limit);
+            SYS_Vars v = *SYS_Get();
+            v.sys_peer = 0;
+            SYS_Set(&v);
+            sys_peer = NULL;
+        }
+        if (now - last_selected > holdover_limit)
+            set_unsynchronised("no selectable source for longer than the holdover");
+        else if (SYS_Get()->root_delay / 2.0 + SYS_RootDispersionNow(now) >
+                 SEL_GetParams()->maxdist)
+            set_unsynchronised("root distance grew beyond maxdist during holdover");
+        return;
+    }
+    last_selected = now;
+    if (in_holdover)
+        LOG(LOGS_INFO, "holdover ended: %s selectable again",
+            peer_label(res.sys_peer, label, sizeof label));
+    in_holdover = 0;
+
+    if (res.sys_peer != sys_peer) {
+        if (sys_peer)
+            LOG(LOGS_INFO, "system peer changed to %s (offset %+.6f s)",
+                peer_label(res.sys_peer, label, sizeof label), res.offset);
+        sys_peer = res.sys_peer;
+    }
+    PEER_SelectInfo info;
+    PEER_GetSelectInfo(res.sys_peer, now, &info);
+    /* Use each sample of the system peer once (RFC 5905 clock_update),
+       except before the first synchronisation. */
+    if (!clock_update || (info.epoch <= last_used_epoch && synchronised)) {
+        if (synchronised)
+            update_system(now, &res, &info, 0);
+        return;
+    }
+    last_used_epoch = info.epoch;
+
+    if (OPT.set_once_and_exit) {
+        set_once(&res);
+        return;
+    }
+
+    DSC_Result r = DSC_Update(now, res.offset, res.jitter, info.jumped);
+    PEER_ClearJump(res.sys_peer);
+    if (r == DSC_PANIC) {
+        if (CLK_CanAdjust()) {
+            exit_status = 1;
+            SCH_Quit();
+        } else {
+            set_unsynchronised("offset beyond the panic threshold");
+        }
+        return;
+    }
+    /* While a spike is watched the system variables stay as they were. */
+    if (DSC_GetState() == DSC_STATE_SPIK)
+        return;
+
+    if (!synchronised)
+        LOG(LOGS_INFO, "synchronised to %s, stratum %d, offset %+.6f s",
+            peer_label(res.sys_peer, label, sizeof label), info.stratum + 1, res.offset);
+    synchronised = 1;
+    /* Refresh the info: a step shifted the filter. */
+    PEER_GetSelectInfo(res.sys_peer, now, &info);
+    update_system(now, &res, &info, 1);
+}
+
 static void peer_updated(PEER_Instance peer, void *arg)
 {
     (void)peer, (void)arg;
-    /* Selection, clustering and the clock discipline hook in here. */
+    select_sources(1);
+}
+
+static void housekeeping_timeout(void *arg)
+{
+    (void)arg;
+    housekeeping = SCH_AddTimer(ENG_HOUSEKEEPING_INTERVAL, housekeeping_timeout, NULL);
+    select_sources(0);
+    SYS_Vars v = *SYS_Get();
+    if (v.poll != DSC_GetPoll()) {
+        v.poll = DSC_GetPoll();
+        SYS_Set(&v);
+    }
+}
+
+static void write_drift(void)
+{
+    if (driftfile && CLK_CanAdjust() && DSC_GetState() == DSC_STATE_SYNC)
+        DSC_WriteDriftFile(driftfile, DSC_GetFrequency());
+}
+
+static void drift_timeout(void *arg)
+{
+    (void)arg;
+    drift_timer = SCH_AddTimer(ENG_DRIFT_WRITE_INTERVAL, drift_timeout, NULL);
+    write_drift();
 }
 
 static Assoc *add_assoc(const CNF_Assoc *c)
@@ -105,6 +313,7 @@ static Assoc *add_assoc(const CNF_Assoc *c)
     while (*tail)
         tail = &(*tail)->next;
     *tail = a;
+    n_assocs++;
     start_resolve(a);
     return a;
 }
@@ -138,19 +347,82 @@ static void server_rx(const NIO_Datagram *d, void *arg)
     }
 }
 
+static void init_discipline(const CNF_Config *cfg)
+{
+    DSC_Params dp = {
+        .step_threshold = OPT.slew_only ? DSC_SLEW_ONLY_STEP : DSC_DEFAULT_STEP,
+        .stepout = DSC_DEFAULT_STEPOUT,
+        .panic = DSC_DEFAULT_PANIC,
+        .max_frequency = DSC_MAX_FREQUENCY,
+        .slew_only = OPT.slew_only,
+        .allow_big_first = OPT.allow_big_first_step,
+        .minpoll = CNF_MAX_POLL,
+        .maxpoll = CNF_MIN_POLL,
+    };
+    double drift = 0.0;
+    int have_drift = 0;
+
+    if (cfg->tinker_step >= 0)
+        dp.step_threshold = cfg->tinker_step;
+    if (cfg->tinker_stepout >= 0)
+        dp.stepout = cfg->tinker_stepout;
+    if (cfg->tinker_panic >= 0)
+        dp.panic = cfg->tinker_panic;
+    if (cfg->tinker_dispersion >= 0)
+        FLT_Phi = cfg->tinker_dispersion * 1e-6;
+    /* The system poll ranges over what the associations allow. */
+    for (size_t i = 0; i < cfg->n_assocs; i++) {
+        if (cfg->assocs[i].minpoll < dp.minpoll)
+            dp.minpoll = cfg->assocs[i].minpoll;
+        if (cfg->assocs[i].maxpoll > dp.maxpoll)
+            dp.maxpoll = cfg->assocs[i].maxpoll;
+    }
+    if (dp.minpoll > dp.maxpoll) {
+        dp.minpoll = CNF_DEFAULT_MINPOLL;
+        dp.maxpoll = CNF_DEFAULT_MAXPOLL;
+    }
+    PEER_SetJumpThreshold(fmin(dp.step_threshold, DSC_DEFAULT_STEP));
+
+    if (cfg->driftfile) {
+        driftfile = MEM_Strdup(cfg->driftfile);
+        have_drift = DSC_ReadDriftFile(driftfile, &drift) == 1;
+    }
+    DSC_Init(&dp, have_drift, drift);
+}
+
 int ENG_Init(const CNF_Config *cfg)
 {
+    SEL_Params sp = SEL_DEFAULT_PARAMS;
+
+    if (cfg->tos_minsane > 0)
+        sp.minsane = cfg->tos_minsane;
+    if (cfg->tos_minclock > 0)
+        sp.minclock = cfg->tos_minclock;
+    if (cfg->tos_maxclock > 0)
+        sp.maxclock = cfg->tos_maxclock;
+    if (cfg->tos_maxdist > 0)
+        sp.maxdist = cfg->tos_maxdist;
+    if (cfg->tos_holdover >= 0)
+        holdover_limit = cfg->tos_holdover;
+    SEL_SetParams(&sp);
+    init_discipline(cfg);
+    SYS_Init(CLK_GetPrecisionLog2(), DSC_GetPoll());
+
     if (NIO_Init(cfg->port, NULL, NULL, server_rx, NULL) < 0)
         return -1;
     RES_Init();
     for (size_t i = 0; i < cfg->n_assocs; i++)
         add_assoc(&cfg->assocs[i]);
     resolve_check = SCH_AddTimer(RESOLVE_CHECK_INTERVAL, check_resolve, NULL);
+    housekeeping = SCH_AddTimer(ENG_HOUSEKEEPING_INTERVAL, housekeeping_timeout, NULL);
+    if (driftfile)
+        drift_timer = SCH_AddTimer(ENG_DRIFT_WRITE_INTERVAL, drift_timeout, NULL);
     return 0;
 }
 
 void ENG_Fini(void)
 {
+    write_drift();
     while (assocs) {
         Assoc *a = assocs;
         assocs = a->next;
@@ -159,34 +431,80 @@ void ENG_Fini(void)
         PEER_Destroy(a->peer);
         free(a);
     }
+    n_assocs = 0;
+    sys_peer = NULL;
     SCH_RemoveTimer(resolve_check);
-    resolve_check = NULL;
+    SCH_RemoveTimer(housekeeping);
+    SCH_RemoveTimer(drift_timer);
+    resolve_check = housekeeping = drift_timer = NULL;
+    free(driftfile);
+    driftfile = NULL;
+    DSC_Fini();
     RES_Fini();
     NIO_Fini();
 }
 
+int ENG_ExitStatus(void)
+{
+    return exit_status;
+}
+
+void ENG_GetSystemReport(ENG_SystemReport *r)
+{
+    double now = SCH_Monotonic();
+
+    memset(r, 0, sizeof *r);
+    r->sys = *SYS_Get();
+    r->sys.root_dispersion = SYS_RootDispersionNow(now);
+    r->discipline_state = DSC_GetState();
+    r->frequency = DSC_GetFrequency();
+    r->residual = DSC_GetResidual(now);
+    r->steps = DSC_GetStepCount();
+    r->synchronised = synchronised;
+    r->holdover = in_holdover;
+    r->monitor_only = !CLK_CanAdjust();
+    r->n_assocs = n_assocs;
+}
+
+size_t ENG_GetPeerReports(PEER_Report **reports)
+{
+    size_t i = 0;
+
+    *reports = MEM_Calloc(n_assocs, sizeof **reports);
+    for (Assoc *a = assocs; a; a = a->next)
+        PEER_GetReport(a->peer, &(*reports)[i++]);
+    return i;
+}
+
 void ENG_LogStatus(void)
 {
-    const SYS_Vars *sys = SYS_Get();
+    ENG_SystemReport s;
+    PEER_Report *reports;
+    size_t n = ENG_GetPeerReports(&reports);
     char line[512];
+    static const char tally[] = " x.-+*";
 
-    LOG(LOGS_INFO, "system: leap %d stratum %d refid %08x offset %+.9f root delay %.6f "
-        "root dispersion %.6f poll %d peer %u", sys->leap, sys->stratum, (unsigned)sys->refid,
-        sys->offset, sys->root_delay, SYS_RootDispersionNow(SCH_Monotonic()), sys->poll,
-        (unsigned)sys->sys_peer);
-    for (Assoc *a = assocs; a; a = a->next) {
-        PEER_Report r;
+    ENG_GetSystemReport(&s);
+    LOG(LOGS_INFO, "system: %s leap %d stratum %d refid %08x offset %+.9f jitter %.9f "
+        "root delay %.6f root dispersion %.6f poll %d peer %u frequency %+.3f ppm state %s "
+        "steps %u", s.synchronised ? (s.holdover ? "holdover" : "synchronised")
+                                   : "unsynchronised",
+        s.sys.leap, s.sys.stratum, (unsigned)s.sys.refid, s.sys.offset, s.sys.jitter,
+        s.sys.root_delay, s.sys.root_dispersion, s.sys.poll, (unsigned)s.sys.sys_peer,
+        s.frequency, DSC_StateName(s.discipline_state), s.steps);
+    for (size_t i = 0; i < n; i++) {
+        const PEER_Report *r = &reports[i];
         char addr[ADDR_STRLEN];
 
-        PEER_GetReport(a->peer, &r);
-        LOG(LOGS_INFO, "assoc %u %s addr %s stratum %d reach %03o poll %d offset %+.9f "
+        LOG(LOGS_INFO, "assoc %u %c %s addr %s stratum %d reach %03o poll %d offset %+.9f "
             "delay %.9f dispersion %.9f jitter %.9f sent %llu received %llu rejected %llu%s%s",
-            (unsigned)r.assoc_id, r.host,
-            r.addr.len ? ADDR_ToString(&r.addr, addr, sizeof addr) : "unresolved", r.stratum,
-            r.reach, r.hpoll, r.offset, r.delay, r.dispersion, r.jitter,
-            (unsigned long long)r.sent, (unsigned long long)r.received,
-            (unsigned long long)r.rejected, r.kiss[0] ? " kiss " : "", r.kiss);
+            (unsigned)r->assoc_id, tally[r->select], r->host,
+            r->addr.len ? ADDR_ToString(&r->addr, addr, sizeof addr) : "unresolved",
+            r->stratum, r->reach, r->hpoll, r->offset, r->delay, r->dispersion, r->jitter,
+            (unsigned long long)r->sent, (unsigned long long)r->received,
+            (unsigned long long)r->rejected, r->kiss[0] ? " kiss " : "", r->kiss);
     }
+    free(reports);
     CNT_Format(line, sizeof line);
     LOG(LOGS_INFO, "counters: %s", line);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+double FLT_Phi = FLT_DEFAULT_PHI;
+
 void FLT_Reset(FLT_Filter *f)
 {
     memset(f, 0, sizeof *f);
@@ -52,8 +54,35 @@ static int by_distance(const void *a, const void *b)
     return (x->delay > y->delay) - (x->delay < y->delay);
 }
 
+void FLT_ShiftOffsets(FLT_Filter *f, double offset)
+{
+    for (int i = 0; i < FLT_STAGES; i++)
+        f->stage[i].offset -= offset;
+    f->offset -= offset;
+}
+
+/* Do the newest FLT_JUMP_CONFIRM stages, all newer than the sample in use,
+   agree with each other and sit more than `threshold` away from the
+   current offset on the same side? Then a clock really moved. */
+static int jump_confirmed(const FLT_Filter *f, double threshold)
+{
+    double lo = INFINITY, hi = -INFINITY;
+
+    if (threshold <= 0 || !f->have_sample)
+        return 0;
+    for (int age = 0; age < FLT_JUMP_CONFIRM; age++) {
+        const FLT_Stage *s = FLT_GetStage(f, age);
+        if (!s || s->epoch <= f->epoch || s->dispersion >= FLT_MAXDISP)
+            return 0;
+        lo = fmin(lo, s->offset - f->offset);
+        hi = fmax(hi, s->offset - f->offset);
+    }
+    return (lo > threshold || hi < -threshold) && hi - lo < threshold / 2.0;
+}
+
 FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double dispersion,
-                         double now, double precision, double poll_interval)
+                         double now, double precision, double poll_interval,
+                         double jump_threshold)
 {
     /* Age every stored stage by the time since the last shift. */
     double aging = f->newest >= 0 ? FLT_PHI * (now - f->last_shift) : 0.0;
@@ -65,6 +94,14 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
 
     f->newest = (f->newest + 1) % FLT_STAGES;
     f->stage[f->newest] = (FLT_Stage){ offset, delay, fmin(dispersion, FLT_MAXDISP), now, 1 };
+
+    int jumped = jump_confirmed(f, jump_threshold);
+    if (jumped) {
+        /* Keep only the samples taken after the jump. */
+        for (int age = FLT_JUMP_CONFIRM; age < FLT_STAGES; age++)
+            f->stage[(f->newest - age + FLT_STAGES) % FLT_STAGES].valid = 0;
+        f->have_sample = 0;
+    }
 
     const FLT_Stage *sorted[FLT_STAGES];
     int n = 0;
@@ -115,5 +152,5 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
     f->dispersion = disp;
     f->jitter = jitter;
     f->epoch = best->epoch;
-    return FLT_UPDATED;
+    return jumped ? FLT_JUMP : FLT_UPDATED;
 }

@@ -13,9 +13,14 @@
 #define CNTPD_FILTER_H
 
 #define FLT_STAGES 8
-#define FLT_PHI 15e-6          /* s/s: frequency tolerance, dispersion growth */
+/* s/s: frequency tolerance, the rate dispersion grows at (tinker
+   dispersion, 15 ppm by default). */
+extern double FLT_Phi;
+#define FLT_PHI FLT_Phi
+#define FLT_DEFAULT_PHI 15e-6
 #define FLT_SGATE 3.0          /* popcorn spike gate, in peer jitters */
 #define FLT_MAXDISP 16.0       /* s */
+#define FLT_JUMP_CONFIRM 3     /* consecutive consistent samples that prove a jump */
 
 typedef struct {
     double offset;       /* s */
@@ -42,15 +47,26 @@ typedef enum {
     FLT_NO_UPDATE,     /* sample stored; no newer best sample to use */
     FLT_UPDATED,       /* peer variables changed: run selection */
     FLT_SPIKE,         /* best sample is a popcorn spike: ignored */
+    FLT_JUMP,          /* the last FLT_JUMP_CONFIRM samples agree on an offset more
+                          than the jump threshold away from the old one: older
+                          stages were dropped and the peer variables follow the
+                          new samples (a real step of one of the clocks) */
 } FLT_Result;
 
 void FLT_Reset(FLT_Filter *f);
 
 /* Shift a new sample in at scheduler time `now`. `precision` is the system
    precision (s) used as the floor for jitter; `poll_interval` (s) bounds
-   how long a spike may be suppressed (RFC 5905: twice the poll interval). */
+   how long a spike may be suppressed (RFC 5905: twice the poll interval);
+   `jump_threshold` (s, 0 disables) is the offset change that counts as a
+   jump once confirmed. */
 FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double dispersion,
-                         double now, double precision, double poll_interval);
+                         double now, double precision, double poll_interval,
+                         double jump_threshold);
+
+/* Subtract `offset` s from every stored offset: the local clock was
+   stepped by `offset`, so every past measurement is that much smaller. */
+void FLT_ShiftOffsets(FLT_Filter *f, double offset);
 
 /* Number of stages holding a real sample (dispersion below MAXDISP). */
 int FLT_ValidStages(const FLT_Filter *f);

@@ -22,7 +22,6 @@
 #include "options.h"
 #include "sched.h"
 #include "sched_ev.h"
-#include "sysvars.h"
 
 #define DEFAULT_CONFIG "/etc/cntpd.conf"
 #define EXIT_CONFIG 2
@@ -169,7 +168,6 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     SCH_Init();
     CLK_Init(driver);
-    SYS_Init(CLK_GetPrecisionLog2(), SYS_MINPOLL_DEFAULT);
     SCH_AddSignalHandler(SIGTERM, on_signal, NULL);
     SCH_AddSignalHandler(SIGINT, on_signal, NULL);
     SCH_AddSignalHandler(SIGHUP, on_signal, NULL);
@@ -181,6 +179,8 @@ int main(int argc, char **argv)
         SCH_BackendName(), CLK_GetPrecisionLog2());
 
     int rc = SCH_Run();
+    if (rc == 0)
+        rc = ENG_ExitStatus();
 
     ENG_LogStatus();
     ENG_Fini();
@@ -191,5 +191,5 @@ int main(int argc, char **argv)
     LOG(LOGS_INFO, "cntpd stopped");
     LOG_Fini();
     CNF_Free(&cfg);
-    return rc < 0 ? 1 : 0;
+    return rc != 0 ? 1 : 0;
 }

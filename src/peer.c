@@ -52,7 +52,26 @@ struct PEER_Record {
 
     FLT_Filter filter;
     uint64_t sent, received, rejected;
+    PEER_SelStatus select;
+    int jumped;              /* filter accepted a confirmed jump, not yet used */
 };
+
+static double jump_threshold = 0.128;
+
+void PEER_SetJumpThreshold(double threshold)
+{
+    jump_threshold = threshold;
+}
+
+/* After a step of the local clock every stored offset is off by the step;
+   a request in flight would measure across it, so its reply is dropped. */
+static void clock_stepped(double offset, void *arg)
+{
+    PEER_Instance p = arg;
+
+    FLT_ShiftOffsets(&p->filter, offset);
+    p->xmt_wire = 0;
+}
 
 static void poll_timeout(void *arg);
 
@@ -93,6 +112,7 @@ PEER_Instance PEER_Create(uint32_t assoc_id, const PEER_Params *params,
     p->stratum = NTP_STRATUM_UNSYNC;
     p->leap = NTP_LEAP_UNSYNC;
     FLT_Reset(&p->filter);
+    CLK_AddStepHandler(clock_stepped, p);
     return p;
 }
 
@@ -100,6 +120,7 @@ void PEER_Destroy(PEER_Instance p)
 {
     if (!p)
         return;
+    CLK_RemoveStepHandler(clock_stepped, p);
     SCH_RemoveTimer(p->poll_timer);
     NIO_Close(p->sock);
     free(p->host);
@@ -232,7 +253,7 @@ static void poll_timeout(void *arg)
        peer's dispersion grows and selection stops trusting it (RFC 5905). */
     if (old_reach && (p->reach & 0x7) == 0)
         FLT_AddSample(&p->filter, 0.0, 0.0, FLT_MAXDISP, SCH_Monotonic(), CLK_GetPrecision(),
-                      ldexp(1.0, p->hpoll));
+                      ldexp(1.0, p->hpoll), 0.0);
 
     if (p->reach == 0) {
         if (old_reach) {
@@ -350,12 +371,24 @@ static void rx_handler(const NIO_Datagram *d, void *arg)
               delay, dispersion);
 
     FLT_Result r = FLT_AddSample(&p->filter, offset, delay, dispersion, now, precision,
-                                 ldexp(1.0, p->hpoll));
+                                 ldexp(1.0, p->hpoll), jump_threshold);
+    if (r == FLT_JUMP) {
+        char name[300];
+        p->jumped = 1;
+        LOG(LOGS_WARN, "association %u: %s: offset jumped to %+.6f s, confirmed by %d "
+            "consecutive samples", p->assoc_id, peer_name(p, name, sizeof name), p->filter.offset,
+            FLT_JUMP_CONFIRM);
+    }
     if (r == FLT_SPIKE) {
         char name[300];
         LOG(LOGS_INFO, "association %u: %s: popcorn spike %+.6f s suppressed (jitter %.6f s)",
             p->assoc_id, peer_name(p, name, sizeof name), offset, p->filter.jitter);
-    } else if (r == FLT_UPDATED && p->on_update) {
+    } else if ((r == FLT_UPDATED || r == FLT_JUMP ||
+                (p->filter.have_sample && SYS_Get()->leap == NTP_LEAP_UNSYNC)) &&
+               p->on_update) {
+        /* Before the first synchronisation any sample goes (RFC 5905
+           clock_filter: "anything goes before first synchronized"), so
+           the dispersion that falls with each new sample is noticed. */
         p->on_update(p, p->update_arg);
     }
 }
@@ -409,4 +442,50 @@ void PEER_GetReport(PEER_Instance p, PEER_Report *r)
     r->received = p->received;
     r->rejected = p->rejected;
     memcpy(r->kiss, p->kiss, sizeof r->kiss);
+    r->select = p->select;
+}
+
+void PEER_GetSelectInfo(PEER_Instance p, double now, PEER_SelectInfo *info)
+{
+    memset(info, 0, sizeof *info);
+    /* RFC 5905 fit(): a reachable peer with a sample, synchronised, below
+       stratum 16; the distance test is selection's (it knows maxdist). */
+    info->fit = p->reach != 0 && p->filter.have_sample && !p->stopped &&
+                p->leap != NTP_LEAP_UNSYNC && p->stratum < NTP_STRATUM_UNSYNC;
+    info->prefer = p->params.prefer;
+    info->stratum = p->stratum;
+    info->leap = p->leap;
+    info->offset = p->filter.offset;
+    info->delay = p->filter.delay;
+    info->dispersion = FLT_Dispersion(&p->filter, now);
+    info->jitter = p->filter.jitter;
+    info->root_delay = p->root_delay;
+    info->root_dispersion = p->root_dispersion;
+    info->root_distance = PEER_RootDistance(p, now);
+    info->epoch = p->filter.epoch;
+    info->jumped = p->jumped;
+    /* A primary server's refid names its reference (GPS, PPS, LOCL);
+       above stratum 1 the refid names the server itself (RFC 5905 §7.3). */
+    info->refid = ADDR_RefId(&p->addr);
+}
+
+void PEER_SetSelectStatus(PEER_Instance p, PEER_SelStatus status)
+{
+    p->select = status;
+}
+
+PEER_SelStatus PEER_GetSelectStatus(PEER_Instance p)
+{
+    return p->select;
+}
+
+void PEER_ClearJump(PEER_Instance p)
+{
+    p->jumped = 0;
+}
+
+void PEER_ClearFilter(PEER_Instance p)
+{
+    FLT_Reset(&p->filter);
+    p->last_rx_xmt = 0;
 }

@@ -34,6 +34,16 @@ typedef struct {
     int configured;        /* from the config file (cntpPeersConfigured) */
 } PEER_Params;
 
+/* Outcome of the last selection for this peer (ntpq's tally codes). */
+typedef enum {
+    PEER_SEL_REJECT = 0,     /* ' ' unfit: unreachable, unsynchronised, too far */
+    PEER_SEL_FALSETICK,      /* 'x' outside the intersection of the truechimers */
+    PEER_SEL_EXCESS,         /* '.' beyond maxclock */
+    PEER_SEL_OUTLIER,        /* '-' discarded by the cluster algorithm */
+    PEER_SEL_CANDIDATE,      /* '+' survivor, combined */
+    PEER_SEL_SYSPEER,        /* '*' the system peer */
+} PEER_SelStatus;
+
 /* Everything a report or the MIB needs about one association, copied. */
 typedef struct {
     uint32_t assoc_id;
@@ -61,7 +71,36 @@ typedef struct {
     /* Counters. */
     uint64_t sent, received, rejected;
     char kiss[5];           /* last kiss code received, "" if none */
+    PEER_SelStatus select;
 } PEER_Report;
+
+
+/* What selection needs from a peer, at scheduler time `now`. */
+typedef struct {
+    int fit;                 /* passes RFC 5905 fit() apart from distance */
+    int prefer;
+    int stratum, leap;
+    double offset, delay, dispersion, jitter;   /* s */
+    double root_delay, root_dispersion;         /* s, the peer's own */
+    double root_distance;    /* s, see PEER_RootDistance */
+    double epoch;            /* scheduler s of the sample in use */
+    uint32_t refid;          /* what we would claim with this peer as sys peer */
+    int jumped;              /* its filter just accepted a confirmed jump */
+} PEER_SelectInfo;
+
+void PEER_GetSelectInfo(PEER_Instance peer, double now, PEER_SelectInfo *info);
+void PEER_SetSelectStatus(PEER_Instance peer, PEER_SelStatus status);
+PEER_SelStatus PEER_GetSelectStatus(PEER_Instance peer);
+
+/* The jump has been handed to the discipline. */
+void PEER_ClearJump(PEER_Instance peer);
+
+/* Offset change (s) that a peer's filter accepts as a jump once
+   FLT_JUMP_CONFIRM consecutive samples agree on it. */
+void PEER_SetJumpThreshold(double threshold);
+
+/* Forget the filter contents (after a clock step the samples are wrong). */
+void PEER_ClearFilter(PEER_Instance peer);
 
 /* Called after the peer's filter produced a new sample (selection runs). */
 typedef void (*PEER_UpdateHandler)(PEER_Instance peer, void *arg);

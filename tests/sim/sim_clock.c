@@ -1,0 +1,180 @@
+/* sim_clock — see sim_clock.h. */
+#include "sim_clock.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sim_rng.h"
+#include "sim_sched.h"
+
+#define SIM_RNG_STREAM_WANDER 1
+
+typedef struct {
+    SIMC_Params p;
+    double t;             /* elapsed s the state below refers to */
+    double phase;         /* s, local - true at t */
+    double wander_ppm;    /* current random-walk frequency, ppm */
+    double next_wander;   /* elapsed s of the next random-walk step */
+    double correction;    /* ppm, set by the engine (quantised) */
+    double slew_left;     /* s still to add by the single-shot slew */
+    SIM_Rng rng;
+    SIMC_Stats stats;
+    void (*step_hook)(double offset, double elapsed);
+} ClockState;
+
+static ClockState c;
+
+void SIMC_Init(const SIMC_Params *params)
+{
+    memset(&c, 0, sizeof c);
+    c.p = *params;
+    c.phase = params->phase;
+    c.next_wander = SIMC_WANDER_STEP;
+    SIM_RngInit(&c.rng, params->seed, SIM_RNG_STREAM_WANDER);
+}
+
+/* Bring the state from c.t to `to`: piecewise linear between random-walk
+   steps and the end of a slew. */
+static void advance(double to)
+{
+    while (c.t < to) {
+        double end = fmin(to, c.next_wander);
+        double dt = end - c.t;
+        double rate = (c.p.freq_error + c.wander_ppm + c.correction) * 1e-6;
+
+        if (c.slew_left != 0.0) {
+            double need = fabs(c.slew_left) / SIMC_SLEW_RATE;
+            if (need <= dt) {
+                /* The slew finishes inside this segment: split there. */
+                c.phase += rate * need + c.slew_left;
+                c.slew_left = 0.0;
+                c.t = fmin(c.t + need, end);
+                continue;
+            }
+            double done = copysign(SIMC_SLEW_RATE * dt, c.slew_left);
+            c.phase += done;
+            c.slew_left -= done;
+        }
+        c.phase += rate * dt;
+        c.t = end;
+        if (end == c.next_wander) {
+            c.wander_ppm += c.p.wander * sqrt(SIMC_WANDER_STEP) * SIM_RngNormal(&c.rng);
+            c.next_wander += SIMC_WANDER_STEP;
+        }
+    }
+}
+
+static void now_state(void)
+{
+    advance(SIMS_Elapsed());
+}
+
+double SIMC_TrueOffset(void)
+{
+    now_state();
+    return c.phase;
+}
+
+double SIMC_ResidualFrequency(void)
+{
+    now_state();
+    return c.p.freq_error + c.wander_ppm + c.correction;
+}
+
+double SIMC_PendingSlew(void)
+{
+    now_state();
+    return c.slew_left;
+}
+
+void SIMC_Inject(double offset)
+{
+    now_state();
+    c.phase += offset;
+    c.stats.injected++;
+}
+
+const SIMC_Stats *SIMC_GetStats(void)
+{
+    return &c.stats;
+}
+
+void SIMC_SetStepHook(void (*hook)(double offset, double elapsed))
+{
+    c.step_hook = hook;
+}
+
+static void sim_read(struct timespec *ts)
+{
+    now_state();
+    /* elapsed + phase stays below ~1e5 s, where a double resolves ~1e-11 s;
+       the epoch is added as an integer so no precision is lost. */
+    double local = SIMS_Elapsed() + c.phase;
+    double whole = floor(local);
+    long long nsec = llround((local - whole) * 1e9);
+    long long sec = SIMC_EPOCH + (long long)whole;
+
+    if (nsec >= 1000000000LL) {
+        nsec -= 1000000000LL;
+        sec++;
+    }
+    ts->tv_sec = (time_t)sec;
+    ts->tv_nsec = (long)nsec;
+}
+
+static int sim_set_frequency(double ppm)
+{
+    now_state();
+    /* The kernel clamps to +-500 ppm and keeps 2^-16 ppm units. */
+    ppm = fmax(-SIMC_MAX_FREQ, fmin(SIMC_MAX_FREQ, ppm));
+    c.correction = llround(ppm * 65536.0) / 65536.0;
+    c.stats.freq_sets++;
+    return 0;
+}
+
+static double sim_get_frequency(void)
+{
+    return c.correction;
+}
+
+static int sim_slew(double offset)
+{
+    now_state();
+    /* ADJ_OFFSET_SINGLESHOT takes microseconds and replaces what is left. */
+    c.slew_left = llround(offset * 1e6) * 1e-6;
+    c.stats.slews++;
+    return 0;
+}
+
+static int sim_step(double offset)
+{
+    now_state();
+    c.phase += llround(offset * 1e9) * 1e-9;
+    c.stats.steps++;
+    c.stats.stepped += fabs(offset);
+    if (c.step_hook)
+        c.step_hook(offset, SIMS_Elapsed());
+    return 0;
+}
+
+static int sim_set_status(int synchronised, int leap, double est_error, double max_error)
+{
+    c.stats.status_sets++;
+    c.stats.synchronised = synchronised;
+    c.stats.leap = leap;
+    c.stats.est_error = est_error;
+    c.stats.max_error = max_error;
+    return 0;
+}
+
+const CLK_Driver SIMC_Driver = {
+    .name = "simulated",
+    .precision = SIMC_PRECISION,
+    .read = sim_read,
+    .can_adjust = 1,
+    .set_frequency = sim_set_frequency,
+    .get_frequency = sim_get_frequency,
+    .slew = sim_slew,
+    .step = sim_step,
+    .set_status = sim_set_status,
+};

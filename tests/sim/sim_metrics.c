@@ -1,0 +1,159 @@
+/* sim_metrics — see sim_metrics.h. */
+#include "sim_metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "mem.h"
+#include "sim_clock.h"
+#include "sim_sched.h"
+#include "sim_view.h"
+
+#define MAX_STEPS 4096
+
+static struct {
+    size_t n, cap;
+    double *offset;          /* s, local - true */
+    signed char *synced;
+    signed char *peer;       /* server index, -1 none */
+    int n_servers;
+    FILE *csv;
+    double step_at[MAX_STEPS];
+    unsigned n_steps;
+} m;
+
+void SIMM_Init(double duration, int n_servers, FILE *csv)
+{
+    SIMM_Fini();
+    m.cap = (size_t)duration + 2;
+    m.offset = MEM_Calloc(m.cap, sizeof *m.offset);
+    m.synced = MEM_Calloc(m.cap, sizeof *m.synced);
+    m.peer = MEM_Calloc(m.cap, sizeof *m.peer);
+    m.n_servers = n_servers;
+    m.csv = csv;
+    if (csv)
+        fprintf(csv, "t,offset,residual_ppm,correction_ppm,pending_slew,synced,sys_peer,"
+                     "sys_offset,sys_poll\n");
+}
+
+void SIMM_Fini(void)
+{
+    free(m.offset);
+    free(m.synced);
+    free(m.peer);
+    m = (typeof(m)){ 0 };
+}
+
+void SIMM_Sample(void)
+{
+    if (m.n >= m.cap)
+        return;
+    double off = SIMC_TrueOffset();
+    int synced = SIMV_Synced();
+    int peer = SIMV_SysPeer(m.n_servers);
+
+    m.offset[m.n] = off;
+    m.synced[m.n] = (signed char)synced;
+    m.peer[m.n] = (signed char)peer;
+    if (m.csv)
+        fprintf(m.csv, "%.0f,%.9e,%.6f,%.6f,%.9e,%d,%d,%.9e,%d\n", SIMS_Elapsed(), off,
+                SIMC_ResidualFrequency(), CLK_GetFrequency(), SIMC_PendingSlew(), synced,
+                peer >= 0 ? peer + 1 : 0, SIMV_SysOffset(), SIMV_SysPoll());
+    m.n++;
+}
+
+void SIMM_Step(double offset, double elapsed)
+{
+    (void)offset;
+    if (m.n_steps < MAX_STEPS)
+        m.step_at[m.n_steps++] = elapsed;
+}
+
+/* Seconds after `from` (s) until |offset| stays below SIM_WITHIN for every
+   sample in [from, to); -1 when the last sample before `to` is outside. */
+static double recovery(double from, double to)
+{
+    size_t first = (size_t)ceil(from), end = (size_t)ceil(to);
+    double last_bad = -1.0;
+
+    if (end > m.n)
+        end = m.n;
+    if (first >= end)
+        return -1.0;
+    for (size_t k = first; k < end; k++)
+        if (!(fabs(m.offset[k]) < SIM_WITHIN))
+            last_bad = (double)k;
+    if (last_bad < 0.0)
+        return 0.0;
+    if (last_bad >= (double)(end - 1))
+        return -1.0;
+    return last_bad + 1.0 - from;
+}
+
+void SIMM_Finish(SIM_Result *r)
+{
+    double sum = 0.0, sum2 = 0.0, max = 0.0;
+    size_t count = 0;
+    size_t settle = (size_t)ceil(r->settle);
+    size_t peer_count[SIMN_MAX_SERVERS] = { 0 }, nopeer = 0;
+    long first_sync = -1;
+    size_t unsync_after = 0;
+
+    for (size_t k = 0; k < m.n; k++) {
+        double off = m.offset[k];
+        if (k >= settle) {
+            sum += off;
+            sum2 += off * off;
+            max = fmax(max, fabs(off));
+            count++;
+        }
+        if (m.peer[k] >= 0)
+            peer_count[m.peer[k]]++;
+        else
+            nopeer++;
+        if (m.synced[k] && first_sync < 0)
+            first_sync = (long)k;
+        if (!m.synced[k] && first_sync >= 0)
+            unsync_after++;
+        if (k > 0 && m.synced[k] != m.synced[k - 1])
+            r->sync_changes++;
+    }
+    /* The initial unsynchronised -> synchronised change counts: the
+       counter starts from the daemon's unsynchronised start. */
+    if (m.n > 0 && m.synced[0])
+        r->sync_changes++;
+
+    r->rms = count ? sqrt(sum2 / count) : NAN;
+    r->mean = count ? sum / count : NAN;
+    r->max_abs = count ? max : NAN;
+    r->within_1ms = recovery(0.0, (double)m.n);
+    r->first_sync = first_sync >= 0 ? (double)first_sync : -1.0;
+    r->unsync_after_sync = (double)unsync_after;
+    for (int i = 0; i < m.n_servers; i++)
+        r->syspeer_frac[i] = m.n ? (double)peer_count[i] / m.n : 0.0;
+    r->nopeer_frac = m.n ? (double)nopeer / m.n : 0.0;
+
+    for (int b = 0; b < r->n_bumps; b++) {
+        SIM_Bump *bp = &r->bumps[b];
+        double end = b + 1 < r->n_bumps ? r->bumps[b + 1].at : r->duration + 1.0;
+        bp->window = end - bp->at;
+        bp->recovery = recovery(bp->at, end);
+        bp->steps = 0;
+        for (unsigned s = 0; s < m.n_steps; s++)
+            if (m.step_at[s] >= bp->at && m.step_at[s] < end)
+                bp->steps++;
+    }
+
+    for (int o = 0; o < r->n_outages; o++) {
+        SIM_Outage *op = &r->outages[o];
+        size_t start = (size_t)ceil(op->start), end = (size_t)floor(op->end);
+        op->synced_at_start = start > 0 && start - 1 < m.n && m.synced[start - 1];
+        op->lost_sync = 0;
+        for (size_t k = start; k <= end && k < m.n; k++)
+            if (!m.synced[k])
+                op->lost_sync = 1;
+    }
+
+    if (m.n > 0)
+        r->final_offset = m.offset[m.n - 1];
+}

@@ -1,0 +1,333 @@
+/* sim_net — see sim_net.h and ntp_io.h. */
+#include "sim_net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "counters.h"
+#include "log.h"
+#include "mem.h"
+#include "ntp_io.h"
+#include "ntp_pkt.h"
+#include "sim_clock.h"
+#include "sim_rng.h"
+#include "sim_sched.h"
+
+/* Random streams: 100 + 2 * server for the up-link, + 1 for the down-link
+   (sim_clock uses 1, the bumps 2). */
+#define SIM_RNG_STREAM_LINK 100
+#define SIM_SERVER_PORT 123
+#define SIM_FIRST_EPHEMERAL 40000
+#define SIM_SERVER_PRECISION (-20)   /* log2 s, ~1 us: a good primary server */
+#define SIM_SERVER_REFID 0x47505300u /* "GPS" */
+#define SIM_SERVER_REF_AGE 8.0       /* s, how long ago the server last set its clock */
+
+struct NIO_Socket_Record {
+    unsigned id;
+    int family;
+    int connected;
+    NTP_Addr remote;             /* for connected sockets */
+    uint16_t local_port;
+    NIO_RxHandler handler;
+    void *arg;
+    struct NIO_Socket_Record *next;
+};
+
+typedef struct {
+    SIMN_Server spec;
+    NTP_Addr addr;
+    SIM_Rng up_rng, down_rng;
+    SIMN_ServerStats stats;
+} Server;
+
+/* A datagram on the wire. */
+typedef struct Flight {
+    int server;          /* index of the server at the far end */
+    unsigned sock_id;    /* client socket it came from / goes to */
+    SCH_Timer timer;     /* its arrival */
+    struct Flight *prev, *next;
+    size_t len;
+    uint8_t data[NTP_MAX_PACKET_LEN];
+} Flight;
+
+static Server servers[SIMN_MAX_SERVERS];
+static int n_servers;
+static SIMN_Outage outage;
+static struct NIO_Socket_Record *sockets;
+static unsigned next_sock_id;
+static uint16_t next_port, server_port;
+static NIO_Socket server4, server6;
+static Flight *flights;          /* on the wire, so SIMN_Fini can free them */
+
+static void flight_send(Flight *f, double arrival, SCH_TimerHandler on_arrival)
+{
+    f->timer = SIMS_AddAt(arrival, on_arrival, f);
+    if (f->prev || f->next || flights == f)
+        return;   /* already listed (a request turned into its reply) */
+    f->next = flights;
+    if (flights)
+        flights->prev = f;
+    flights = f;
+}
+
+static void flight_free(Flight *f)
+{
+    if (f->prev)
+        f->prev->next = f->next;
+    else if (flights == f)
+        flights = f->next;
+    if (f->next)
+        f->next->prev = f->prev;
+    free(f);
+}
+
+void SIMN_Init(uint64_t seed, const SIMN_Server *specs, int n, const SIMN_Outage *out)
+{
+    if (n > SIMN_MAX_SERVERS)
+        LOG_Fatal(3, "sim: at most %d servers", SIMN_MAX_SERVERS);
+    memset(servers, 0, sizeof servers);
+    n_servers = n;
+    for (int i = 0; i < n; i++) {
+        servers[i].spec = specs[i];
+        if (ADDR_Parse(specs[i].addr, SIM_SERVER_PORT, &servers[i].addr) < 0)
+            LOG_Fatal(3, "sim: server address %s is not numeric", specs[i].addr);
+        SIM_RngInit(&servers[i].up_rng, seed, SIM_RNG_STREAM_LINK + 2 * (uint64_t)i);
+        SIM_RngInit(&servers[i].down_rng, seed, SIM_RNG_STREAM_LINK + 2 * (uint64_t)i + 1);
+    }
+    outage = out ? *out : (SIMN_Outage){ 0 };
+    next_sock_id = 1;
+    next_port = SIM_FIRST_EPHEMERAL;
+}
+
+void SIMN_Fini(void)
+{
+    while (flights) {
+        SCH_RemoveTimer(flights->timer);
+        flight_free(flights);
+    }
+    while (sockets)
+        NIO_Close(sockets);
+    n_servers = 0;
+}
+
+int SIMN_InOutage(double t)
+{
+    if (outage.period <= 0.0 || t < outage.first)
+        return 0;
+    return fmod(t - outage.first, outage.period) < outage.length;
+}
+
+const SIMN_ServerStats *SIMN_GetServerStats(int i)
+{
+    return &servers[i].stats;
+}
+
+int SIMN_FindServer(const NTP_Addr *addr)
+{
+    for (int i = 0; i < n_servers; i++)
+        if (ADDR_EqualHost(&servers[i].addr, addr))
+            return i;
+    return -1;
+}
+
+/* One trip over a link: returns the delay (s), or a negative value when
+   the packet is lost. Both random numbers are always drawn so the stream
+   stays aligned whatever happens to earlier packets. */
+static double traverse_at(const SIMN_Link *link, SIM_Rng *rng, double when,
+                          SIMN_ServerStats *st, uint64_t *lost)
+{
+    double u = SIM_RngUniform(rng);
+    double delay = link->base + SIM_RngExp(rng, link->jitter);
+
+    if (SIMN_InOutage(when)) {
+        (*lost)++;
+        st->outage_drops++;
+        return -1.0;
+    }
+    if (u < link->loss) {
+        (*lost)++;
+        return -1.0;
+    }
+    return delay;
+}
+
+/* NTP timestamp of elapsed time `t` on a clock `offset` s ahead of true
+   time, exact to 2^-32 s (independent of the engine's conversions). */
+static NTP_Timestamp server_stamp(double t, double offset)
+{
+    double x = t + offset;
+    double whole = floor(x);
+    uint64_t frac = (uint64_t)llround((x - whole) * 4294967296.0);
+    int64_t sec = SIMC_EPOCH + (int64_t)whole;
+
+    if (frac >= ((uint64_t)1 << 32)) {
+        frac -= (uint64_t)1 << 32;
+        sec++;
+    }
+    /* Modulo 2^32: the era number is dropped as on the wire. */
+    uint32_t ntp_sec = (uint32_t)((uint64_t)sec + NTP_UNIX_EPOCH_OFFSET);
+    return ((uint64_t)ntp_sec << 32) | frac;
+}
+
+static NIO_Socket find_socket(unsigned id)
+{
+    for (NIO_Socket s = sockets; s; s = s->next)
+        if (s->id == id)
+            return s;
+    return NULL;
+}
+
+static void reply_arrives(void *arg)
+{
+    Flight *f = arg;
+    NIO_Socket s = find_socket(f->sock_id);
+
+    f->timer = NULL;
+    if (s) {
+        NIO_Datagram d = { .sock = s, .data = f->data, .len = f->len };
+        d.remote = servers[f->server].addr;
+        /* The kernel's receive stamp: the local clock at arrival. */
+        CLK_ReadTime(&d.rx_time);
+        CNT.rx_packets++;
+        servers[f->server].stats.replies++;
+        s->handler(&d, s->arg);
+    }
+    flight_free(f);
+}
+
+static void request_arrives(void *arg)
+{
+    Flight *f = arg;
+    Server *srv = &servers[f->server];
+    NTP_Packet req, rep = { 0 };
+    double t = SIMS_Elapsed();
+
+    f->timer = NULL;
+    srv->stats.requests++;
+    if (PKT_Decode(f->data, f->len, &req) != PKT_OK || req.mode != NTP_MODE_CLIENT) {
+        flight_free(f);
+        return;
+    }
+
+    rep.leap = NTP_LEAP_NONE;
+    rep.version = req.version;
+    rep.mode = NTP_MODE_SERVER;
+    rep.stratum = srv->spec.stratum > 0 ? srv->spec.stratum : 1;
+    rep.poll = req.poll;
+    rep.precision = SIM_SERVER_PRECISION;
+    rep.root_delay = NTS_ShortFromDouble(srv->spec.root_delay);
+    rep.root_dispersion = NTS_ShortFromDouble(srv->spec.root_dispersion);
+    rep.refid = SIM_SERVER_REFID;
+    rep.reference = server_stamp(t - SIM_SERVER_REF_AGE, srv->spec.offset);
+    rep.origin = req.transmit;
+    rep.receive = server_stamp(t, srv->spec.offset);
+    rep.transmit = server_stamp(t + srv->spec.proc, srv->spec.offset);
+    f->len = PKT_Encode(&rep, f->data);
+
+    /* The reply leaves after the processing time: the outage test belongs
+       to that moment. */
+    double depart = t + srv->spec.proc;
+    uint64_t *lost = &srv->stats.lost_down;
+    double delay = traverse_at(&srv->spec.down, &srv->down_rng, depart, &srv->stats, lost);
+    if (delay < 0.0) {
+        flight_free(f);
+        return;
+    }
+    flight_send(f, depart + delay, reply_arrives);
+}
+
+int NIO_Init(uint16_t port, const char *bind4, const char *bind6, NIO_RxHandler handler,
+             void *arg)
+{
+    (void)bind4, (void)bind6;
+    server_port = port;
+    /* The engine's server sockets exist but nobody in the model sends to
+       them (the simulated host is only a client). */
+    server4 = MEM_New(struct NIO_Socket_Record);
+    *server4 = (struct NIO_Socket_Record){ .id = next_sock_id++, .family = AF_INET,
+                                           .local_port = port, .handler = handler, .arg = arg };
+    server6 = MEM_New(struct NIO_Socket_Record);
+    *server6 = (struct NIO_Socket_Record){ .id = next_sock_id++, .family = AF_INET6,
+                                           .local_port = port, .handler = handler, .arg = arg };
+    return 0;
+}
+
+void NIO_Fini(void)
+{
+    free(server4);
+    free(server6);
+    server4 = server6 = NULL;
+}
+
+uint16_t NIO_ServerPort(void)
+{
+    return server_port;
+}
+
+NIO_Socket NIO_ServerSocket(int family)
+{
+    return family == AF_INET ? server4 : family == AF_INET6 ? server6 : NULL;
+}
+
+NIO_Socket NIO_OpenClient(const NTP_Addr *remote, NIO_RxHandler handler, void *arg)
+{
+    NIO_Socket s = MEM_New(struct NIO_Socket_Record);
+
+    s->id = next_sock_id++;
+    s->family = ADDR_Family(remote);
+    s->connected = 1;
+    s->remote = *remote;
+    s->local_port = next_port++;
+    s->handler = handler;
+    s->arg = arg;
+    s->next = sockets;
+    sockets = s;
+    return s;
+}
+
+void NIO_Close(NIO_Socket sock)
+{
+    if (!sock)
+        return;
+    if (sock == server4 || sock == server6)
+        return;   /* NIO_Fini owns them */
+    for (NIO_Socket *p = &sockets; *p; p = &(*p)->next) {
+        if (*p == sock) {
+            *p = sock->next;
+            break;
+        }
+    }
+    /* Replies still in flight to this socket find no socket and vanish,
+       like datagrams to a closed port. */
+    free(sock);
+}
+
+int NIO_Send(NIO_Socket sock, const NTP_Addr *remote, const void *buf, size_t len)
+{
+    const NTP_Addr *dest = sock->connected ? &sock->remote : remote;
+    int i;
+
+    CNT.tx_packets++;
+    if (!dest || len > NTP_MAX_PACKET_LEN)
+        return 0;
+    for (i = 0; i < n_servers; i++)
+        if (ADDR_Equal(&servers[i].addr, dest))
+            break;
+    if (i == n_servers || !sock->connected)
+        return 0;   /* no such host (or a reply to a client we do not model) */
+
+    Server *srv = &servers[i];
+    double delay = traverse_at(&srv->spec.up, &srv->up_rng, SIMS_Elapsed(), &srv->stats,
+                               &srv->stats.lost_up);
+    if (delay < 0.0)
+        return 0;   /* UDP: a lost datagram is not a send error */
+
+    Flight *f = MEM_New(Flight);
+    f->server = i;
+    f->sock_id = sock->id;
+    f->len = len;
+    memcpy(f->data, buf, len);
+    flight_send(f, SIMS_Elapsed() + delay, request_arrives);
+    return 0;
+}

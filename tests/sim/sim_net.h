@@ -1,0 +1,70 @@
+/*
+ * sim_net — src/ntp_io.h on a simulated network, with simulated NTP
+ * servers at the other end.
+ *
+ * A request sent on a client socket is routed by its destination address
+ * (and port) to the server configured there; anything else vanishes, as on
+ * a network with no such host. Each direction of each server's path has its
+ * own delay (base + exponential, s), loss probability, and random stream.
+ * Outages drop everything in both directions: a request is lost when it is
+ * sent during one, a reply when it leaves the server during one.
+ *
+ * A server answers like a real stratum-1 NTPv4 server: it decodes the
+ * request with PKT_Decode and encodes the reply with PKT_Encode, origin =
+ * the request's transmit timestamp, receive / transmit timestamps = its
+ * own clock (true time + its fixed offset, s) at arrival and at departure
+ * (arrival + processing time). The client gets the reply's bytes with
+ * rx_time = the simulated local clock at arrival (sim_clock.h).
+ */
+#ifndef CNTPD_SIM_NET_H
+#define CNTPD_SIM_NET_H
+
+#include <stdint.h>
+
+#include "addr.h"
+
+typedef struct {
+    double base;       /* s, fixed one-way delay */
+    double jitter;     /* s, mean of the exponential extra delay */
+    double loss;       /* probability that a packet is lost, 0..1 */
+} SIMN_Link;
+
+typedef struct {
+    const char *addr;        /* numeric, e.g. "10.0.0.1"; port 123 */
+    double offset;           /* s, server clock - true time (+: ahead) */
+    double proc;             /* s, from receive to transmit timestamp */
+    SIMN_Link up, down;      /* client->server, server->client */
+    int stratum;             /* 0 means 1 */
+    double root_delay;       /* s, announced */
+    double root_dispersion;  /* s, announced */
+} SIMN_Server;
+
+typedef struct {
+    double first;      /* elapsed s of the first outage */
+    double period;     /* s between outage starts; 0: no outages */
+    double length;     /* s */
+} SIMN_Outage;
+
+typedef struct {
+    uint64_t requests;       /* requests that reached the server */
+    uint64_t replies;        /* replies that reached the client */
+    uint64_t lost_up, lost_down;
+    uint64_t outage_drops;   /* of the lost ones, lost to an outage */
+} SIMN_ServerStats;
+
+#define SIMN_MAX_SERVERS 16
+
+/* Servers are copied (addr must stay valid); the seed picks the link
+   streams. */
+void SIMN_Init(uint64_t seed, const SIMN_Server *servers, int n, const SIMN_Outage *outage);
+void SIMN_Fini(void);
+
+/* Whether elapsed time `t` (s) falls in an outage. */
+int SIMN_InOutage(double t);
+
+const SIMN_ServerStats *SIMN_GetServerStats(int server);
+
+/* Index of the server at `addr` (any port), or -1. */
+int SIMN_FindServer(const NTP_Addr *addr);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * sim_scenario — the table of named scenarios: servers and their paths,
+ * the local clock's starting state, injected VM bumps, outages, and the
+ * options the engine runs with. Units: s and ppm; signs as sim_clock.h
+ * (phase = local - true) and sim_net.h (server offset = server - true).
+ */
+#ifndef CNTPD_SIM_SCENARIO_H
+#define CNTPD_SIM_SCENARIO_H
+
+#include "sim_net.h"
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int n_servers;
+    SIMN_Server servers[SIMN_MAX_SERVERS];
+    SIMN_Outage outage;
+    double phase;            /* s, local - true at the start */
+    double freq_error;       /* ppm, intrinsic, positive runs fast */
+    double wander;           /* ppm / sqrt(s), frequency random walk */
+    double bump_interval;    /* s, mean time between VM bumps (exponential); 0: none */
+    double bump_size;        /* s added to the local clock by each bump */
+    int slew_only;           /* run as with -x */
+    int bad_server;          /* index of a server that must never be system peer, -1 */
+} SIM_Scenario;
+
+/* Number of scenarios and the i-th one, in --all order. */
+int SIM_ScenarioCount(void);
+const SIM_Scenario *SIM_ScenarioGet(int i);
+
+/* By name; "NAME" with slew_only asks for the -x variant when the table
+   has one ("vm-bumps" + -x is "vm-bumps-x"). NULL if unknown. */
+const SIM_Scenario *SIM_ScenarioFind(const char *name, int slew_only);
+
+#endif
