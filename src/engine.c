@@ -258,10 +258,10 @@ static void select_sources(int clock_update)
     update_system(now, &res, &info, 1);
 }
 
-static void peer_updated(PEER_Instance peer, void *arg)
+static void peer_updated(PEER_Instance peer, int fresh, void *arg)
 {
     (void)peer, (void)arg;
-    select_sources(1);
+    select_sources(fresh);
 }
 
 static void housekeeping_timeout(void *arg)

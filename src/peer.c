@@ -383,13 +383,14 @@ static void rx_handler(const NIO_Datagram *d, void *arg)
         char name[300];
         LOG(LOGS_INFO, "association %u: %s: popcorn spike %+.6f s suppressed (jitter %.6f s)",
             p->assoc_id, peer_name(p, name, sizeof name), offset, p->filter.jitter);
-    } else if ((r == FLT_UPDATED || r == FLT_JUMP ||
-                (p->filter.have_sample && SYS_Get()->leap == NTP_LEAP_UNSYNC)) &&
-               p->on_update) {
-        /* Before the first synchronisation any sample goes (RFC 5905
-           clock_filter: "anything goes before first synchronized"), so
-           the dispersion that falls with each new sample is noticed. */
-        p->on_update(p, p->update_arg);
+    } else if (p->on_update && p->filter.have_sample) {
+        /* Selection runs after every accepted sample: with a new filter
+           output the clock may be updated (before the first
+           synchronisation any sample goes, RFC 5905 "anything goes before
+           first synchronized"); otherwise only the dispersion that
+           changed is refreshed. */
+        int fresh = r == FLT_UPDATED || r == FLT_JUMP || SYS_Get()->leap == NTP_LEAP_UNSYNC;
+        p->on_update(p, fresh, p->update_arg);
     }
 }
 

@@ -102,8 +102,9 @@ void PEER_SetJumpThreshold(double threshold);
 /* Forget the filter contents (after a clock step the samples are wrong). */
 void PEER_ClearFilter(PEER_Instance peer);
 
-/* Called after the peer's filter produced a new sample (selection runs). */
-typedef void (*PEER_UpdateHandler)(PEER_Instance peer, void *arg);
+/* Called after every accepted sample; `fresh` when the filter produced a
+   new output that may update the clock (selection runs either way). */
+typedef void (*PEER_UpdateHandler)(PEER_Instance peer, int fresh, void *arg);
 
 PEER_Instance PEER_Create(uint32_t assoc_id, const PEER_Params *params,
                           PEER_UpdateHandler on_update, void *arg);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mem.h"
 #include "sim_clock.h"
@@ -11,24 +12,39 @@
 
 #define MAX_STEPS 4096
 
-static struct {
+typedef struct {
     size_t n, cap;
     double *offset;          /* s, local - true */
     signed char *synced;
     signed char *peer;       /* server index, -1 none */
+    signed char *holdover;
+    size_t combined[SIMN_MAX_SERVERS];   /* samples each server was combined in */
     int n_servers;
     FILE *csv;
+    /* Event-level tracking (SIMM_AfterEvent). */
+    int last_synced;
+    unsigned last_peer_id;
+    unsigned sync_changes;
+    unsigned char ever_peer[SIMN_MAX_SERVERS];
+    double last_ref;          /* SYS reference_mono at the last event */
+    double settle;            /* s, from SIMM_Init's caller */
+    double meas_sum2;         /* s^2, filter output - truth, after settle */
+    unsigned meas_n;
     double step_at[MAX_STEPS];
     unsigned n_steps;
-} m;
+} Metrics;
 
-void SIMM_Init(double duration, int n_servers, FILE *csv)
+static Metrics m;
+
+void SIMM_Init(double duration, double settle, int n_servers, FILE *csv)
 {
     SIMM_Fini();
+    m.settle = settle;
     m.cap = (size_t)duration + 2;
     m.offset = MEM_Calloc(m.cap, sizeof *m.offset);
     m.synced = MEM_Calloc(m.cap, sizeof *m.synced);
     m.peer = MEM_Calloc(m.cap, sizeof *m.peer);
+    m.holdover = MEM_Calloc(m.cap, sizeof *m.holdover);
     m.n_servers = n_servers;
     m.csv = csv;
     if (csv)
@@ -41,7 +57,8 @@ void SIMM_Fini(void)
     free(m.offset);
     free(m.synced);
     free(m.peer);
-    m = (typeof(m)){ 0 };
+    free(m.holdover);
+    memset(&m, 0, sizeof m);
 }
 
 void SIMM_Sample(void)
@@ -50,16 +67,52 @@ void SIMM_Sample(void)
         return;
     double off = SIMC_TrueOffset();
     int synced = SIMV_Synced();
-    int peer = SIMV_SysPeer(m.n_servers);
+    int peer;
+    unsigned char combined[SIMN_MAX_SERVERS];
 
+    SIMV_Peers(m.n_servers, &peer, combined);
+    for (int i = 0; i < m.n_servers; i++)
+        m.combined[i] += combined[i];
     m.offset[m.n] = off;
     m.synced[m.n] = (signed char)synced;
     m.peer[m.n] = (signed char)peer;
+    m.holdover[m.n] = (signed char)SIMV_Holdover();
     if (m.csv)
         fprintf(m.csv, "%.0f,%.9e,%.6f,%.6f,%.9e,%d,%d,%.9e,%d\n", SIMS_Elapsed(), off,
                 SIMC_ResidualFrequency(), CLK_GetFrequency(), SIMC_PendingSlew(), synced,
                 peer >= 0 ? peer + 1 : 0, SIMV_SysOffset(), SIMV_SysPoll());
     m.n++;
+}
+
+void SIMM_AfterEvent(void)
+{
+    int synced = SIMV_Synced();
+    unsigned id = SIMV_SysPeerId();
+
+    if (synced != m.last_synced)
+        m.sync_changes++;
+    /* A clock update: how far was the sample it used from the truth at
+       its arrival? That is the noise the discipline had to work with. */
+    double ref = SIMV_ReferenceMono();
+    if (synced && ref != m.last_ref && SIMS_Elapsed() >= m.settle) {
+        double offset, at, truth;
+        int server = SIMV_SysPeerSample(m.n_servers, &offset, &at);
+        if (server >= 0 && SIMN_TrueOffsetAt(server, at, &truth)) {
+            m.meas_sum2 += (offset - truth) * (offset - truth);
+            m.meas_n++;
+        }
+    }
+    m.last_ref = ref;
+    m.last_synced = synced;
+    if (synced && id != m.last_peer_id && id != 0) {
+        /* Map the new AssocId to a server only when it changes. */
+        int peer;
+        unsigned char combined[SIMN_MAX_SERVERS];
+        SIMV_Peers(m.n_servers, &peer, combined);
+        if (peer >= 0)
+            m.ever_peer[peer] = 1;
+    }
+    m.last_peer_id = synced ? id : 0;
 }
 
 void SIMM_Step(double offset, double elapsed)
@@ -97,7 +150,7 @@ void SIMM_Finish(SIM_Result *r)
     size_t settle = (size_t)ceil(r->settle);
     size_t peer_count[SIMN_MAX_SERVERS] = { 0 }, nopeer = 0;
     long first_sync = -1;
-    size_t unsync_after = 0;
+    size_t unsync_after = 0, holdover = 0;
 
     for (size_t k = 0; k < m.n; k++) {
         double off = m.offset[k];
@@ -115,13 +168,14 @@ void SIMM_Finish(SIM_Result *r)
             first_sync = (long)k;
         if (!m.synced[k] && first_sync >= 0)
             unsync_after++;
-        if (k > 0 && m.synced[k] != m.synced[k - 1])
-            r->sync_changes++;
+        if (m.holdover[k])
+            holdover++;
     }
-    /* The initial unsynchronised -> synchronised change counts: the
-       counter starts from the daemon's unsynchronised start. */
-    if (m.n > 0 && m.synced[0])
-        r->sync_changes++;
+    /* Counted at every event from the daemon's unsynchronised start, so
+       the first synchronisation is one change. */
+    r->sync_changes = m.sync_changes;
+    r->meas_rms = m.meas_n ? sqrt(m.meas_sum2 / m.meas_n) : NAN;
+    r->meas_n = m.meas_n;
 
     r->rms = count ? sqrt(sum2 / count) : NAN;
     r->mean = count ? sum / count : NAN;
@@ -129,8 +183,13 @@ void SIMM_Finish(SIM_Result *r)
     r->within_1ms = recovery(0.0, (double)m.n);
     r->first_sync = first_sync >= 0 ? (double)first_sync : -1.0;
     r->unsync_after_sync = (double)unsync_after;
-    for (int i = 0; i < m.n_servers; i++)
+    r->holdover = (double)holdover;
+    for (int i = 0; i < m.n_servers; i++) {
         r->syspeer_frac[i] = m.n ? (double)peer_count[i] / m.n : 0.0;
+        r->syspeer_s[i] = (unsigned)peer_count[i];
+        r->ever_syspeer[i] = m.ever_peer[i] || peer_count[i] > 0;
+        r->combined_frac[i] = m.n ? (double)m.combined[i] / m.n : 0.0;
+    }
     r->nopeer_frac = m.n ? (double)nopeer / m.n : 0.0;
 
     for (int b = 0; b < r->n_bumps; b++) {

@@ -39,6 +39,9 @@ typedef struct {
     NTP_Addr addr;
     SIM_Rng up_rng, down_rng;
     SIMN_ServerStats stats;
+    /* Truth at the last replies' arrivals: elapsed s, server - local s. */
+    double truth_at[SIMN_TRUTH_RING], truth[SIMN_TRUTH_RING];
+    unsigned truth_next;
 } Server;
 
 /* A datagram on the wire. */
@@ -46,6 +49,9 @@ typedef struct Flight {
     int server;          /* index of the server at the far end */
     unsigned sock_id;    /* client socket it came from / goes to */
     SCH_Timer timer;     /* its arrival */
+    /* Truth for the debug line: when the request left and the local
+       clock's phase then (s), when it reached the server. */
+    double sent, sent_phase, at_server;
     struct Flight *prev, *next;
     size_t len;
     uint8_t data[NTP_MAX_PACKET_LEN];
@@ -123,6 +129,21 @@ const SIMN_ServerStats *SIMN_GetServerStats(int i)
     return &servers[i].stats;
 }
 
+int SIMN_TrueOffsetAt(int server, double at, double *offset)
+{
+    const Server *srv = &servers[server];
+
+    /* The engine stamps a sample with SCH_Monotonic() at delivery, which
+       differs from our elapsed time only by SIM_MONO_START and rounding. */
+    for (unsigned i = 0; i < SIMN_TRUTH_RING && i < srv->truth_next; i++) {
+        if (fabs(srv->truth_at[i] - at) < 1e-7) {
+            *offset = srv->truth[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int SIMN_FindServer(const NTP_Addr *addr)
 {
     for (int i = 0; i < n_servers; i++)
@@ -190,6 +211,21 @@ static void reply_arrives(void *arg)
         /* The kernel's receive stamp: the local clock at arrival. */
         CLK_ReadTime(&d.rx_time);
         CNT.rx_packets++;
+        Server *srv = &servers[f->server];
+        srv->truth_at[srv->truth_next % SIMN_TRUTH_RING] = SIMS_Elapsed();
+        srv->truth[srv->truth_next % SIMN_TRUTH_RING] = srv->spec.offset - SIMC_TrueOffset();
+        srv->truth_next++;
+        if (LOG_DebugEnabled()) {
+            /* What an exact measurement gives: server offset minus the mean
+               local phase at T1 and T4, plus half the path asymmetry. */
+            const SIMN_Server *sp = &servers[f->server].spec;
+            double phase = SIMC_TrueOffset();
+            double up = f->at_server - f->sent;
+            double down = SIMS_Elapsed() - f->at_server - sp->proc;
+            LOG(LOGS_DEBUG, "sim: reply from %s: up %.9f down %.9f; true offset %+.9f, "
+                "exact measurement %+.9f", sp->addr, up, down, sp->offset - phase,
+                sp->offset - (f->sent_phase + phase) / 2.0 + (up - down) / 2.0);
+        }
         servers[f->server].stats.replies++;
         s->handler(&d, s->arg);
     }
@@ -204,6 +240,7 @@ static void request_arrives(void *arg)
     double t = SIMS_Elapsed();
 
     f->timer = NULL;
+    f->at_server = t;
     srv->stats.requests++;
     if (PKT_Decode(f->data, f->len, &req) != PKT_OK || req.mode != NTP_MODE_CLIENT) {
         flight_free(f);
@@ -328,6 +365,8 @@ int NIO_Send(NIO_Socket sock, const NTP_Addr *remote, const void *buf, size_t le
     f->sock_id = sock->id;
     f->len = len;
     memcpy(f->data, buf, len);
+    f->sent = SIMS_Elapsed();
+    f->sent_phase = SIMC_TrueOffset();
     flight_send(f, SIMS_Elapsed() + delay, request_arrives);
     return 0;
 }

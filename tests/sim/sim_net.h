@@ -64,6 +64,13 @@ int SIMN_InOutage(double t);
 
 const SIMN_ServerStats *SIMN_GetServerStats(int server);
 
+/* The true offset (server - local, s) at the moment a reply of `server`
+   reached the client at elapsed time `at` (one of the last
+   SIMN_TRUTH_RING replies); returns 0 when no reply arrived then. Lets
+   the metrics tell measurement noise from discipline error. */
+#define SIMN_TRUTH_RING 64
+int SIMN_TrueOffsetAt(int server, double at, double *offset);
+
 /* Index of the server at `addr` (any port), or -1. */
 int SIMN_FindServer(const NTP_Addr *addr);
 

@@ -48,13 +48,20 @@ typedef struct {
     int slew_only;
 
     int completed;          /* the run finished (else `error` says why) */
-    char error[160];
+    char error[320];
 
-    double rms, max_abs, mean;     /* s, samples at elapsed >= settle */
+    double rms, max_abs, mean;     /* s, samples at elapsed >= settle (mean: bias) */
+    /* At each clock update after the settle time: the system peer's
+       filter output minus the true offset when that sample arrived (s,
+       RMS), i.e. the measurement noise the discipline was given. */
+    double meas_rms;
+    unsigned meas_n;
     double within_1ms;      /* s from the start until |offset| < 1 ms for good; -1 never */
     double first_sync;      /* s until the engine first claimed sync; -1 never */
-    unsigned sync_changes;  /* synchronised <-> unsynchronised transitions (stratum 16) */
+    unsigned sync_changes;  /* synchronised <-> unsynchronised transitions (stratum 16),
+                               seen after every event */
     double unsync_after_sync;      /* s unsynchronised after the first sync */
+    double holdover;        /* s synchronised but holding over (no selectable source) */
 
     unsigned steps, slews, freq_sets;
     double stepped;         /* s, sum of |step| */
@@ -65,6 +72,9 @@ typedef struct {
     int n_servers;
     char server_addr[SIMN_MAX_SERVERS][16];
     double syspeer_frac[SIMN_MAX_SERVERS];   /* fraction of samples as system peer */
+    unsigned syspeer_s[SIMN_MAX_SERVERS];    /* samples (s) as system peer */
+    unsigned char ever_syspeer[SIMN_MAX_SERVERS];   /* at any event, however briefly */
+    double combined_frac[SIMN_MAX_SERVERS];  /* fraction of samples combined (+ or *) */
     double nopeer_frac;
     int bad_server;
 

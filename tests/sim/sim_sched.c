@@ -25,6 +25,12 @@ static size_t heap_len, heap_cap;
 static uint64_t next_seq;
 static double now;        /* elapsed s */
 static int quit;
+static void (*after_event)(double elapsed);
+
+void SIMS_SetAfterEvent(void (*hook)(double elapsed))
+{
+    after_event = hook;
+}
 
 static int earlier(const struct SCH_Timer_Record *a, const struct SCH_Timer_Record *b)
 {
@@ -166,6 +172,8 @@ unsigned long SIMS_RunUntil(double until)
            handler starts. */
         free(t);
         handler(arg);
+        if (after_event)
+            after_event(now);
         n++;
     }
     if (!quit && until > now)

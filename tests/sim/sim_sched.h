@@ -34,6 +34,9 @@ unsigned long SIMS_RunUntil(double elapsed);
    samples, bumps; no rounding drift over long runs). */
 SCH_Timer SIMS_AddAt(double elapsed, SCH_TimerHandler handler, void *arg);
 
+/* Called after every event (log draining); NULL for none. */
+void SIMS_SetAfterEvent(void (*hook)(double elapsed));
+
 /* Timers pending now (for leak checks and debugging). */
 unsigned SIMS_Pending(void);
 

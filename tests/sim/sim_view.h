@@ -8,9 +8,25 @@
 /* The engine claims synchronisation (system stratum below 16). */
 int SIMV_Synced(void);
 
-/* Index (configuration order) of the system peer among `n` servers, or -1
-   when there is none. */
-int SIMV_SysPeer(int n);
+/* Synchronised but holding over (no source selectable now). */
+int SIMV_Holdover(void);
+
+/* Among the `n` simulated servers (configuration order): which is the
+   system peer (*sys_peer, -1 none) and which were combined by the last
+   selection (combined[i] = 1 for candidates and the system peer). Returns
+   the number of associations. */
+int SIMV_Peers(int n, int *sys_peer, unsigned char *combined);
+
+/* The sample the system peer's clock filter uses now: its offset (s,
+   server - local) and when it arrived (elapsed s). Returns the server
+   index, or -1 without a system peer. */
+int SIMV_SysPeerSample(int n, double *offset, double *elapsed);
+
+/* Scheduler time (s) of the last clock update (SYS reference time). */
+double SIMV_ReferenceMono(void);
+
+/* AssocId of the system peer, 0 if none. */
+unsigned SIMV_SysPeerId(void);
 
 /* System poll exponent (log2 s) and last combined offset (s, server -
    local), for the CSV trace. */

@@ -3,7 +3,7 @@
  * one line (key=value), for tests that need to see exactly what a server
  * answered. Exit status: 0 valid reply, 1 no reply / invalid reply, 2 usage.
  *
- *   ntp_query -s 127.0.0.1 -p 123 [-v VERSION] [-t TIMEOUT_S] [-m MODE]
+ *   ntp_query -s 127.0.0.1|::1 -p 123 [-v VERSION] [-t TIMEOUT_S] [-m MODE]
  */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -38,12 +38,19 @@ int main(int argc, char **argv)
     }
 
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+    struct sockaddr *addr = (struct sockaddr *)&sa;
+    socklen_t addrlen = sizeof sa;
     if (inet_pton(AF_INET, server, &sa.sin_addr) != 1) {
-        fprintf(stderr, "ntp_query: bad address %s\n", server);
-        return 2;
+        if (inet_pton(AF_INET6, server, &sa6.sin6_addr) != 1) {
+            fprintf(stderr, "ntp_query: bad address %s\n", server);
+            return 2;
+        }
+        addr = (struct sockaddr *)&sa6;
+        addrlen = sizeof sa6;
     }
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int fd = socket(addr->sa_family, SOCK_DGRAM, 0);
+    if (fd < 0 || connect(fd, addr, addrlen) < 0) {
         perror("ntp_query: socket");
         return 1;
     }

@@ -1,0 +1,58 @@
+#!/bin/sh
+# sim-report.sh — build the simulator and print one line per scenario with
+# its metrics, then the acceptance checks that fail.
+#
+#   scripts/sim-report.sh [cntpd-sim options, e.g. --duration 80000]
+#   SEEDS="1 2 3" scripts/sim-report.sh      several seeds, one block each
+#
+# Columns: rms/max/mean of the true offset (local - true) after a 3000 s
+# settle; within1ms = s from the start until |offset| stays below 1 ms
+# (never = not by the end); steps = clock steps by the engine; sync = sync
+# state changes (stratum 16 <-> synchronised); first = s to the first sync;
+# peers = share of time each server (10.0.0.N shown as .N) was system
+# peer; extra = per-scenario details (VM bumps: recovery s and steps per
+# bump; UDP loss: outages during which sync was lost / outages judged).
+set -eu
+
+cd "$(dirname "$0")/.."
+SEEDS=${SEEDS:-1}
+SIM=build/sim/cntpd-sim
+
+make -s sim >&2
+
+printf '%-12s %5s %9s %9s %9s %9s %5s %4s %6s  %-30s %s\n' \
+    scenario seed rms max mean within1ms steps sync first peers extra
+for seed in $SEEDS; do
+    "$SIM" --all --seed "$seed" "$@" | awk '
+    {
+        delete f
+        for (i = 2; i <= NF; i++) {
+            eq = index($i, "=")
+            if (eq > 0)
+                f[substr($i, 1, eq - 1)] = substr($i, eq + 1)
+        }
+        if (!("rms" in f)) {            # a run that failed to complete
+            print $1, f["seed"], substr($0, index($0, "FAILED"))
+            next
+        }
+        peers = f["sys_peer"]
+        gsub(/10\.0\.0\./, ".", peers)
+        extra = ""
+        if ("bumps" in f)
+            extra = "bumps=" f["bumps"] " recovery=" f["recovery"] " steps=" f["bump_steps"]
+        if ("outages" in f)
+            extra = "lost_sync_in_outage=" f["lost_sync_in_outage"]
+        if ("holdover" in f)
+            extra = extra (extra == "" ? "" : " ") "holdover=" f["holdover"]
+        printf "%-12s %5s %9s %9s %9s %9s %5s %4s %6s  %-30s %s\n", $1, f["seed"], f["rms"],
+               f["max"], f["mean"], f["within1ms"], f["steps"], f["sync_changes"],
+               f["first_sync"], peers, extra
+    }'
+done
+
+set +e
+checks=$("$SIM" --check --seed "$(echo "$SEEDS" | cut -d' ' -f1)" "$@" | grep -v '^#')
+set -e
+echo
+echo "$checks" | grep '^not ok' || true
+echo "$checks" | tail -n 1

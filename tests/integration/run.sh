@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Run every integration test (tests/integration/t_*.sh, or those named as
+# arguments) a few at a time — they mostly wait for real daemons — and
+# print each one's output in order, then "integration: N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+jobs=${INTEGRATION_JOBS:-4}
+out=$(mktemp -d "${TMPDIR:-/tmp}/cntpd-integration.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
+
+running=0
+for t in "${tests[@]}"; do
+    name=$(basename "$t" .sh)
+    ( start=$SECONDS; bash "$t" >"$out/$name.log" 2>&1; echo "rc=$? seconds=$((SECONDS - start))" >"$out/$name.rc" ) &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n
+        running=$((running - 1))
+    fi
+done
+wait
+
+passed=0 failed=0
+for t in "${tests[@]}"; do
+    name=$(basename "$t" .sh)
+    sed 's/^/  /' "$out/$name.log"
+    line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$out/$name.log" | tail -n1)
+    p=$(sed -n 's/.*: \([0-9]*\) passed.*/\1/p' <<<"$line")
+    f=$(sed -n 's/.* \([0-9]*\) failed$/\1/p' <<<"$line")
+    read -r rc secs < <(sed 's/rc=\([0-9]*\) seconds=\([0-9]*\)/\1 \2/' "$out/$name.rc")
+    if [ -z "$line" ]; then
+        p=0 f=1
+        echo "  not ok - $name ended without a summary line (exit $rc)"
+    elif [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+        f=1
+        echo "  not ok - $name exited $rc"
+    fi
+    echo "  ($name: ${secs}s)"
+    passed=$((passed + p)); failed=$((failed + f))
+done
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make test: every suite in turn — unit (cmocka under ASan+UBSan),
+# simulation, integration (real chronyd, snmpd, monitoring plugins) — with
+# per-suite counts and the total as the last line: "N passed, N failed".
+# Exit status is non-zero when anything failed. Arguments: unit test binaries.
+set -u
+cd "$(dirname "$0")/.."
+total_p=0 total_f=0
+suite() {
+    local name=$1; shift
+    echo "== $name"
+    local log
+    log=$("$@" 2>&1 | tee /dev/stderr | grep -E "^$name: [0-9]+ passed, [0-9]+ failed" | tail -n1)
+    local rc=${PIPESTATUS[0]}
+    local p f
+    p=$(sed -n 's/.*: \([0-9]*\) passed.*/\1/p' <<<"$log")
+    f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$log")
+    if [ -z "$log" ]; then p=0 f=1; echo "$name: suite printed no summary (exit $rc)"; fi
+    total_p=$((total_p + p)); total_f=$((total_f + f))
+}
+suite unit tests/run-suite.sh unit "$@"
+if [ -x build/sim/cntpd-sim ]; then
+    suite sim build/sim/cntpd-sim --check
+fi
+suite integration tests/integration/run.sh
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]

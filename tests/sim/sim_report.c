@@ -1,0 +1,188 @@
+/* sim_report — see sim_report.h. */
+#include "sim_report.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+/* Append to a fixed buffer, never overrunning it. */
+static void cat(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void cat(char *buf, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    va_list ap;
+
+    if (used + 1 >= len)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+/* A duration or offset in s with a readable unit ("12.3us", "4.56ms"). */
+static const char *human(double s, char *buf, size_t len)
+{
+    double a = fabs(s);
+
+    if (isnan(s))
+        snprintf(buf, len, "n/a");
+    else if (a < 1e-3)
+        snprintf(buf, len, "%.1fus", s * 1e6);
+    else if (a < 1.0)
+        snprintf(buf, len, "%.2fms", s * 1e3);
+    else
+        snprintf(buf, len, "%.3fs", s);
+    return buf;
+}
+
+static const char *secs(double s, char *buf, size_t len)
+{
+    if (s < 0)
+        snprintf(buf, len, "never");
+    else
+        snprintf(buf, len, "%.0fs", s);
+    return buf;
+}
+
+void SIM_FormatResult(const SIM_Result *r, char *buf, size_t len)
+{
+    char a[32], b[32], c[32], d[32], e[32];
+
+    buf[0] = '\0';
+    cat(buf, len, "%-12s seed=%llu", r->scenario, (unsigned long long)r->seed);
+    if (!r->completed) {
+        cat(buf, len, " FAILED: %s", r->error[0] ? r->error : "did not complete");
+        return;
+    }
+    cat(buf, len, " rms=%s max=%s mean=%s within1ms=%s steps=%u sync_changes=%u first_sync=%s",
+        human(r->rms, a, sizeof a), human(r->max_abs, b, sizeof b),
+        human(r->mean, e, sizeof e), secs(r->within_1ms, c, sizeof c), r->steps,
+        r->sync_changes, secs(r->first_sync, d, sizeof d));
+    cat(buf, len, " meas_rms=%s updates=%u", human(r->meas_rms, a, sizeof a), r->meas_n);
+    if (r->holdover > 0 || r->unsync_after_sync > 0)
+        cat(buf, len, " holdover=%.0fs unsync_after_sync=%.0fs", r->holdover,
+            r->unsync_after_sync);
+    cat(buf, len, " sys_peer=");
+    for (int i = 0; i < r->n_servers; i++) {
+        cat(buf, len, "%s%s:%.1f%%", i ? "," : "", r->server_addr[i],
+            100.0 * r->syspeer_frac[i]);
+        /* A source that was system peer only briefly still matters
+           (falsetickers): give the seconds when the percentage hides it. */
+        if (r->ever_syspeer[i] && r->syspeer_frac[i] < 0.001)
+            cat(buf, len, "(%us)", r->syspeer_s[i]);
+    }
+    cat(buf, len, ",none:%.1f%%", 100.0 * r->nopeer_frac);
+    if (r->n_servers > 1) {
+        cat(buf, len, " combined=");
+        for (int i = 0; i < r->n_servers; i++)
+            cat(buf, len, "%s%s:%.1f%%", i ? "," : "", r->server_addr[i],
+                100.0 * r->combined_frac[i]);
+    }
+    cat(buf, len, " final=%s resid_freq=%+.3fppm",
+        human(r->final_offset, a, sizeof a), r->final_residual);
+    if (r->n_bumps > 0) {
+        cat(buf, len, " bumps=%d recovery=", r->n_bumps);
+        for (int i = 0; i < r->n_bumps; i++) {
+            if (r->bumps[i].recovery < 0)
+                cat(buf, len, "%snever(<%.0fs)", i ? "," : "", r->bumps[i].window);
+            else
+                cat(buf, len, "%s%.0fs", i ? "," : "", r->bumps[i].recovery);
+        }
+        cat(buf, len, " bump_steps=");
+        for (int i = 0; i < r->n_bumps; i++)
+            cat(buf, len, "%s%u", i ? "," : "", r->bumps[i].steps);
+    }
+    if (r->n_outages > 0) {
+        int lost = 0, judged = 0;
+        for (int i = 0; i < r->n_outages; i++) {
+            if (r->outages[i].synced_at_start) {
+                judged++;
+                lost += r->outages[i].lost_sync;
+            }
+        }
+        cat(buf, len, " outages=%d lost_sync_in_outage=%d/%d", r->n_outages, lost, judged);
+    }
+    cat(buf, len, " tx=%llu rx=%llu accepted=%llu", (unsigned long long)r->tx,
+        (unsigned long long)r->rx, (unsigned long long)r->accepted);
+}
+
+static void check(FILE *out, int *passed, int *failed, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void check(FILE *out, int *passed, int *failed, int ok, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(out, "%s - ", ok ? "ok" : "not ok");
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fputc('\n', out);
+    if (ok)
+        (*passed)++;
+    else
+        (*failed)++;
+}
+
+static void check_rms(const SIM_Result *r, double bound, FILE *out, int *p, int *f)
+{
+    char a[32], b[32];
+
+    /* NaN (no samples) fails: !(nan < bound). */
+    check(out, p, f, r->rms < bound, "%s: rms %s < %s", r->scenario, human(r->rms, a, sizeof a),
+          human(bound, b, sizeof b));
+}
+
+void SIM_Check(const SIM_Result *r, FILE *out, int *p, int *f)
+{
+    const char *n = r->scenario;
+
+    check(out, p, f, r->completed, "%s: run completed%s%s", n, r->error[0] ? ": " : "",
+          r->error);
+    if (!r->completed)
+        return;
+
+    if (!strcmp(n, "lan") || !strcmp(n, "lan-4")) {
+        check_rms(r, 50e-6, out, p, f);
+    } else if (!strcmp(n, "wan")) {
+        check_rms(r, 1e-3, out, p, f);
+    } else if (!strcmp(n, "asym-jitter")) {
+        check_rms(r, 2e-3, out, p, f);
+    } else if (!strcmp(n, "falseticker")) {
+        int bad = r->bad_server;
+        check(out, p, f, bad >= 0 && !r->ever_syspeer[bad],
+              "%s: bad server %s never system peer (%s, %u s in samples)", n,
+              bad >= 0 ? r->server_addr[bad] : "?",
+              bad >= 0 && r->ever_syspeer[bad] ? "was" : "never was",
+              bad >= 0 ? r->syspeer_s[bad] : 0);
+        check_rms(r, 100e-6, out, p, f);
+    } else if (!strcmp(n, "vm-bumps-x")) {
+        check(out, p, f, r->steps == 0, "%s: never steps (%u steps)", n, r->steps);
+    } else if (!strcmp(n, "vm-bumps")) {
+        for (int i = 0; i < r->n_bumps; i++) {
+            const SIM_Bump *b = &r->bumps[i];
+            check(out, p, f, b->steps <= 1, "%s: bump %d at %.0fs: at most one step (%u)", n,
+                  i + 1, b->at, b->steps);
+            /* A bump followed by the next within 300 s cannot be judged. */
+            if (b->window < 300.0 && b->recovery < 0)
+                continue;
+            char a[32];
+            check(out, p, f, b->recovery >= 0 && b->recovery < 300.0,
+                  "%s: bump %d at %.0fs: back within 1 ms in < 300 s (%s)", n, i + 1, b->at,
+                  secs(b->recovery, a, sizeof a));
+        }
+    } else if (!strcmp(n, "udp-loss")) {
+        for (int i = 0; i < r->n_outages; i++) {
+            const SIM_Outage *o = &r->outages[i];
+            check(out, p, f, o->synced_at_start && !o->lost_sync,
+                  "%s: outage %d (%.0f-%.0fs): %s", n, i + 1, o->start, o->end,
+                  !o->synced_at_start ? "not synchronised when it began"
+                  : o->lost_sync      ? "sync lost" : "sync kept");
+        }
+        check_rms(r, 200e-6, out, p, f);
+    } else if (!strcmp(n, "cold-start")) {
+        char a[32];
+        check(out, p, f, r->within_1ms >= 0 && r->within_1ms < 600.0,
+              "%s: within 1 ms for good in < 600 s (%s)", n, secs(r->within_1ms, a, sizeof a));
+    }
+}
