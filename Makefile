@@ -16,10 +16,11 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CSTD    := -std=c11 -D_GNU_SOURCE -DCNTPD_VERSION=\"$(VERSION)\"
 OPT     ?= -O2 -g
 CFLAGS  ?=
-ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(CFLAGS) -iquote src -MMD -MP
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(CFLAGS) -iquote src -iquote agent -MMD -MP
 
 EVENT_LIBS  := $(shell pkg-config --libs libevent_core libevent_extra 2>/dev/null || echo -levent_core -levent_extra)
 CRYPTO_LIBS := -lcrypto
+SNMP_LIBS   := -lnetsnmpagent -lnetsnmp
 CMOCKA_LIBS := -lcmocka
 LIBM        := -lm
 
@@ -28,6 +29,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # Engine sources: everything in src/ except the program entry point. The
 # engine links without libevent except for the files named in EVENT_SRC.
 ENGINE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+AGENT_SRC  := $(wildcard agent/*.c)
 MAIN_SRC   := src/main.c
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -50,11 +52,11 @@ $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-$(B)/cntpd: $(call obj,$(B),$(ENGINE_SRC) $(MAIN_SRC))
-	$(CC) $(OPT) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS) $(LIBM)
+$(B)/cntpd: $(call obj,$(B),$(ENGINE_SRC) $(AGENT_SRC) $(MAIN_SRC))
+	$(CC) $(OPT) -o $@ $^ $(SNMP_LIBS) $(EVENT_LIBS) $(CRYPTO_LIBS) $(LIBM)
 
-$(BA)/cntpd: $(call obj,$(BA),$(ENGINE_SRC) $(MAIN_SRC))
-	$(CC) $(OPT) $(SAN_FLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS) $(LIBM)
+$(BA)/cntpd: $(call obj,$(BA),$(ENGINE_SRC) $(AGENT_SRC) $(MAIN_SRC))
+	$(CC) $(OPT) $(SAN_FLAGS) -o $@ $^ $(SNMP_LIBS) $(EVENT_LIBS) $(CRYPTO_LIBS) $(LIBM)
 
 # Test tools (load generator, junk sender): one binary per file, linked with
 # the engine's pure modules they use.
@@ -69,7 +71,8 @@ tools: $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 # hermetic: fakes for everything else live in the test file itself).
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 UNIT_BINS  := $(addprefix $(BA)/unit/,$(UNIT_NAMES))
-unit_links = $(patsubst %,$(BA)/src/%.o,$(shell sed -n 's/^ \* *Links: *//p' tests/unit/$(1).c))
+# A name with a slash is a path from the top (agent/mib_values); else src/NAME.
+unit_links = $(foreach m,$(shell sed -n 's/^ \* *Links: *//p' tests/unit/$(1).c),$(if $(findstring /,$(m)),$(BA)/$(m).o,$(BA)/src/$(m).o))
 define unit_rule
 $(BA)/unit/$(1): $(BA)/tests/unit/$(1).o $(call unit_links,$(1))
 	@mkdir -p $$(dir $$@)
@@ -83,7 +86,7 @@ unit: $(UNIT_BINS)
 integration: $(B)/cntpd $(BA)/cntpd tools
 	@tests/integration/run.sh
 
-test: $(UNIT_BINS) $(B)/cntpd $(BA)/cntpd tools
+test: $(UNIT_BINS) $(B)/cntpd $(BA)/cntpd tools $(B)/sim/cntpd-sim
 	@tests/run-all.sh $(UNIT_BINS)
 
 bench: $(B)/cntpd tools

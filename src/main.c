@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "clock.h"
 #include "conf.h"
 #include "counters.h"
@@ -175,6 +176,8 @@ int main(int argc, char **argv)
 
     if (ENG_Init(&cfg) < 0)
         LOG_Fatal(1, "cannot open the NTP port %u", cfg.port);
+    if (AGT_Init(&cfg) < 0)
+        LOG_Fatal(1, "cannot start the SNMP subagent");
     LOG(LOGS_INFO, "event loop: libevent %s backend, clock precision 2^%d s",
         SCH_BackendName(), CLK_GetPrecisionLog2());
 
@@ -183,6 +186,7 @@ int main(int argc, char **argv)
         rc = ENG_ExitStatus();
 
     ENG_LogStatus();
+    AGT_Fini();
     ENG_Fini();
     CLK_Fini();
     SCH_Fini();

@@ -217,3 +217,13 @@ int NIO_Send(NIO_Socket sock, const NTP_Addr *remote, const void *buf, size_t le
     CNT.tx_packets++;
     return 0;
 }
+
+int NIO_LocalAddress(NIO_Socket sock, NTP_Addr *local)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+
+    if (!sock || getsockname(sock->fd, (struct sockaddr *)&ss, &len) < 0)
+        return -1;
+    return ADDR_FromSockaddr((struct sockaddr *)&ss, len, local);
+}

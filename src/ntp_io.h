@@ -51,6 +51,10 @@ void NIO_Close(NIO_Socket sock);
    packet, not an error of ours). */
 int NIO_Send(NIO_Socket sock, const NTP_Addr *remote, const void *buf, size_t len);
 
+/* Local address and port of `sock` (the source address the kernel chose
+   for a client socket); 0 or -1. */
+int NIO_LocalAddress(NIO_Socket sock, NTP_Addr *local);
+
 /* The server socket of the family of `remote` (for replies and symmetric
    modes); NULL when that family is not open. */
 NIO_Socket NIO_ServerSocket(int family);

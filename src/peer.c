@@ -41,6 +41,8 @@ struct PEER_Record {
     NTP_Timestamp xmt_wire;  /* transmit timestamp of our last request */
     struct timespec xmt_local;
     NTP_Timestamp last_rx_xmt;
+    NTP_Timestamp last_xmt;  /* our last transmit, kept for reports */
+    NTP_Timestamp last_rec;  /* arrival of the last accepted packet */
 
     /* Peer variables from its last accepted packet. */
     int leap, stratum, precision;
@@ -210,6 +212,7 @@ static void transmit(PEER_Instance p)
         pkt.transmit = 1;
     PKT_Encode(&pkt, buf);
     p->xmt_wire = pkt.transmit;
+    p->last_xmt = pkt.transmit;
     p->sent++;
     NIO_Send(p->sock, &p->addr, buf, sizeof buf);
 }
@@ -366,6 +369,7 @@ static void rx_handler(const NIO_Datagram *d, void *arg)
     if (delay < precision)
         delay = precision;
     p->last_update = t4;
+    p->last_rec = t4;
 
     DEBUG_LOG("association %u: offset %+.9f delay %.9f dispersion %.9f", p->assoc_id, offset,
               delay, dispersion);
@@ -433,6 +437,10 @@ void PEER_GetReport(PEER_Instance p, PEER_Report *r)
     r->refid = p->refid;
     r->reference_time = p->reference_time;
     r->last_update = p->last_update;
+    r->org = p->last_rx_xmt;
+    r->rec = p->last_rec;
+    r->xmt = p->last_xmt;
+    NIO_LocalAddress(p->sock, &r->local);
     r->have_sample = p->filter.have_sample;
     r->offset = p->filter.offset;
     r->delay = p->filter.delay;

@@ -49,6 +49,7 @@ typedef struct {
     uint32_t assoc_id;
     char host[256];
     NTP_Addr addr;          /* len 0 while unresolved */
+    NTP_Addr local;         /* our address and port towards it, len 0 if none */
     int mode;
     int configured, prefer, iburst, burst;
     int version;
@@ -64,6 +65,10 @@ typedef struct {
     uint32_t refid;
     NTP_Timestamp reference_time;
     NTP_Timestamp last_update;  /* local NTP time of the last accepted sample, 0 if none */
+    /* RFC 1305 peer timestamps: org = the peer's transmit time in its last
+       packet (T3), rec = when that packet arrived here (T4), xmt = when we
+       last sent to it (T1); 0 if none. */
+    NTP_Timestamp org, rec, xmt;
     /* Filter output. */
     int have_sample;
     double offset, delay, dispersion, jitter;

@@ -4,8 +4,8 @@
  * clock in virtual time. See tests/sim/README.md.
  *
  *   cntpd-sim SCENARIO [--seed N] [--duration S] [-x] [--csv FILE] [-v|-d]
- *   cntpd-sim --all   [--seed N] [--duration S] [-j N]
- *   cntpd-sim --check [SCENARIO] [--seed N] [--duration S] [-j N]
+ *   cntpd-sim --all   [--seed N] [--seeds N] [--duration S] [-j N]
+ *   cntpd-sim --check [SCENARIO] [--seed N] [--seeds N] [--duration S] [-j N]
  *   cntpd-sim --list | --selftest
  *
  * Every run happens in a child process: the engine keeps process-wide
@@ -31,7 +31,7 @@
 OPT_Options OPT;
 
 #define DEFAULT_DURATION 40000.0
-#define MAX_RUNS 64
+#define MAX_SEEDS 100
 
 typedef struct {
     const SIM_Scenario *sc;
@@ -48,13 +48,14 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: cntpd-sim SCENARIO [--seed N] [--duration S] [-x] [--csv FILE] [-v|-d]\n"
-            "       cntpd-sim --all   [--seed N] [--duration S] [--csv PREFIX] [-j N]\n"
-            "       cntpd-sim --check [SCENARIO] [--seed N] [--duration S] [-j N]\n"
+            "       cntpd-sim --all   [--seed N] [--seeds N] [--duration S] [--csv PREFIX]\n"
+            "       cntpd-sim --check [SCENARIO] [--seed N] [--seeds N] [--duration S]\n"
             "       cntpd-sim --list | --selftest\n"
             "  --seed N       seed of every random process (default 1)\n"
+            "  --seeds N      run each scenario with N seeds from --seed on\n"
             "  --duration S   simulated seconds (default 40000)\n"
             "  -x             slew only (as cntpd -x); vm-bumps -x is vm-bumps-x\n"
-            "  --csv FILE     per-second samples (with --all: PREFIX-SCENARIO.csv)\n"
+            "  --csv FILE     per-second samples (several runs: FILE-SCENARIO-SEED.csv)\n"
             "  -j N           runs in parallel (default: online CPUs)\n"
             "  --no-fork      run in this process (one scenario; for gdb)\n"
             "  --selftest     check the simulator's own parts and exit\n"
@@ -164,7 +165,7 @@ int main(int argc, char **argv)
 {
     enum {
         OPT_SEED = 256, OPT_DURATION, OPT_CSV, OPT_ALL, OPT_CHECK, OPT_LIST, OPT_NOFORK,
-        OPT_SELFTEST,
+        OPT_SELFTEST, OPT_SEEDS,
     };
     static const struct option longopts[] = {
         { "seed", required_argument, NULL, OPT_SEED },
@@ -175,11 +176,12 @@ int main(int argc, char **argv)
         { "list", no_argument, NULL, OPT_LIST },
         { "no-fork", no_argument, NULL, OPT_NOFORK },
         { "selftest", no_argument, NULL, OPT_SELFTEST },
+        { "seeds", required_argument, NULL, OPT_SEEDS },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     SIM_RunOptions base = { .seed = 1, .duration = DEFAULT_DURATION };
-    int all = 0, checking = 0, nofork = 0, c;
+    int all = 0, checking = 0, nofork = 0, seeds = 1, c;
     long parallel = sysconf(_SC_NPROCESSORS_ONLN);
     const char *csv = NULL;
 
@@ -197,6 +199,13 @@ int main(int argc, char **argv)
             base.duration = strtod(optarg, &end);
             if (*end || !(base.duration >= 10.0 && base.duration <= 1e7)) {
                 fprintf(stderr, "cntpd-sim: duration must be 10..1e7 s\n");
+                return 2;
+            }
+            break;
+        case OPT_SEEDS:
+            seeds = (int)strtol(optarg, &end, 10);
+            if (*end || seeds < 1 || seeds > MAX_SEEDS) {
+                fprintf(stderr, "cntpd-sim: --seeds takes 1..%d\n", MAX_SEEDS);
                 return 2;
             }
             break;
@@ -224,36 +233,41 @@ int main(int argc, char **argv)
     if (parallel < 1)
         parallel = 1;
 
-    Job *jobs = calloc(MAX_RUNS, sizeof *jobs);
-    int n = 0;
-    if (!jobs)
-        return 2;
+    const SIM_Scenario *only = NULL;
     if (optind < argc) {
         if (all || optind + 1 != argc) {
             usage(stderr);
             return 2;
         }
-        const SIM_Scenario *sc = SIM_ScenarioFind(argv[optind], base.slew_only);
-        if (!sc) {
+        only = SIM_ScenarioFind(argv[optind], base.slew_only);
+        if (!only) {
             fprintf(stderr, "cntpd-sim: unknown scenario '%s' (see --list)\n", argv[optind]);
             return 2;
         }
-        jobs[n].sc = sc;
-        jobs[n].opts = base;
-        jobs[n].opts.csv = csv;
-        n++;
-    } else if (all || checking) {
-        for (int i = 0; i < SIM_ScenarioCount() && n < MAX_RUNS; i++, n++) {
-            jobs[n].sc = SIM_ScenarioGet(i);
-            jobs[n].opts = base;
-            if (csv) {
-                snprintf(jobs[n].csv, sizeof jobs[n].csv, "%s-%s.csv", csv, jobs[n].sc->name);
-                jobs[n].opts.csv = jobs[n].csv;
-            }
-        }
-    } else {
+    } else if (!all && !checking) {
         usage(stderr);
         return 2;
+    }
+
+    /* Scenario by scenario, seed by seed (--seeds N: seed .. seed + N - 1). */
+    int n_sc = only ? 1 : SIM_ScenarioCount();
+    Job *jobs = calloc((size_t)(n_sc * seeds), sizeof *jobs);
+    int n = 0;
+    if (!jobs)
+        return 2;
+    for (int i = 0; i < n_sc; i++) {
+        for (int k = 0; k < seeds; k++, n++) {
+            jobs[n].sc = only ? only : SIM_ScenarioGet(i);
+            jobs[n].opts = base;
+            jobs[n].opts.seed = base.seed + (uint64_t)k;
+            if (csv && (seeds > 1 || !only)) {
+                snprintf(jobs[n].csv, sizeof jobs[n].csv, "%s-%s-%llu.csv", csv,
+                         jobs[n].sc->name, (unsigned long long)jobs[n].opts.seed);
+                jobs[n].opts.csv = jobs[n].csv;
+            } else {
+                jobs[n].opts.csv = csv;
+            }
+        }
     }
 
     if (nofork) {

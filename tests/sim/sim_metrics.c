@@ -31,6 +31,7 @@ typedef struct {
     double meas_sum2;         /* s^2, filter output - truth, after settle */
     unsigned meas_n;
     double step_at[MAX_STEPS];
+    double step_amount[MAX_STEPS];   /* s added to the clock */
     unsigned n_steps;
 } Metrics;
 
@@ -98,6 +99,13 @@ void SIMM_AfterEvent(void)
         double offset, at, truth;
         int server = SIMV_SysPeerSample(m.n_servers, &offset, &at);
         if (server >= 0 && SIMN_TrueOffsetAt(server, at, &truth)) {
+            /* After a step the engine shifts its stored samples by the
+               step (server - local shrinks by what was added): so does
+               the truth. `at` went through the scheduler's clock and
+               back, so allow for rounding. */
+            for (unsigned i = 0; i < m.n_steps; i++)
+                if (m.step_at[i] > at - 1e-6)
+                    truth -= m.step_amount[i];
             m.meas_sum2 += (offset - truth) * (offset - truth);
             m.meas_n++;
         }
@@ -117,9 +125,10 @@ void SIMM_AfterEvent(void)
 
 void SIMM_Step(double offset, double elapsed)
 {
-    (void)offset;
-    if (m.n_steps < MAX_STEPS)
-        m.step_at[m.n_steps++] = elapsed;
+    if (m.n_steps < MAX_STEPS) {
+        m.step_at[m.n_steps] = elapsed;
+        m.step_amount[m.n_steps++] = offset;
+    }
 }
 
 /* Seconds after `from` (s) until |offset| stays below SIM_WITHIN for every

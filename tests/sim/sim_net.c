@@ -19,6 +19,8 @@
 #define SIM_RNG_STREAM_LINK 100
 #define SIM_SERVER_PORT 123
 #define SIM_FIRST_EPHEMERAL 40000
+#define SIM_LOCAL_ADDR4 "10.0.0.100"     /* the simulated host */
+#define SIM_LOCAL_ADDR6 "fd00::100"
 #define SIM_SERVER_PRECISION (-20)   /* log2 s, ~1 us: a good primary server */
 #define SIM_SERVER_REFID 0x47505300u /* "GPS" */
 #define SIM_SERVER_REF_AGE 8.0       /* s, how long ago the server last set its clock */
@@ -338,6 +340,14 @@ void NIO_Close(NIO_Socket sock)
     /* Replies still in flight to this socket find no socket and vanish,
        like datagrams to a closed port. */
     free(sock);
+}
+
+int NIO_LocalAddress(NIO_Socket sock, NTP_Addr *local)
+{
+    if (!sock)
+        return -1;
+    return ADDR_Parse(sock->family == AF_INET6 ? SIM_LOCAL_ADDR6 : SIM_LOCAL_ADDR4,
+                      sock->local_port, local);
 }
 
 int NIO_Send(NIO_Socket sock, const NTP_Addr *remote, const void *buf, size_t len)

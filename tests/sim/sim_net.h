@@ -2,6 +2,9 @@
  * sim_net — src/ntp_io.h on a simulated network, with simulated NTP
  * servers at the other end.
  *
+ * The simulated host is 10.0.0.100 (fd00::100); client sockets get
+ * ephemeral ports from 40000 up.
+ *
  * A request sent on a client socket is routed by its destination address
  * (and port) to the server configured there; anything else vanishes, as on
  * a network with no such host. Each direction of each server's path has its

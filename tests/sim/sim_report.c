@@ -51,7 +51,7 @@ void SIM_FormatResult(const SIM_Result *r, char *buf, size_t len)
 
     buf[0] = '\0';
     cat(buf, len, "%-12s seed=%llu", r->scenario, (unsigned long long)r->seed);
-    if (!r->completed) {
+    if (!r->completed && r->events == 0) {
         cat(buf, len, " FAILED: %s", r->error[0] ? r->error : "did not complete");
         return;
     }
@@ -105,6 +105,12 @@ void SIM_FormatResult(const SIM_Result *r, char *buf, size_t len)
     }
     cat(buf, len, " tx=%llu rx=%llu accepted=%llu", (unsigned long long)r->tx,
         (unsigned long long)r->rx, (unsigned long long)r->accepted);
+    if (r->lost_up || r->lost_down)
+        cat(buf, len, " lost=%llu/%llu(outage %llu)", (unsigned long long)r->lost_up,
+            (unsigned long long)r->lost_down, (unsigned long long)r->lost_outage);
+    /* A run cut short (engine panic): the numbers above cover what ran. */
+    if (!r->completed)
+        cat(buf, len, " FAILED: %s", r->error[0] ? r->error : "did not complete");
 }
 
 static void check(FILE *out, int *passed, int *failed, int ok, const char *fmt, ...)
@@ -124,41 +130,47 @@ static void check(FILE *out, int *passed, int *failed, int ok, const char *fmt, 
         (*failed)++;
 }
 
-static void check_rms(const SIM_Result *r, double bound, FILE *out, int *p, int *f)
+static void check_rms(const SIM_Result *r, const char *label, double bound, FILE *out, int *p,
+                      int *f)
 {
     char a[32], b[32];
 
     /* NaN (no samples) fails: !(nan < bound). */
-    check(out, p, f, r->rms < bound, "%s: rms %s < %s", r->scenario, human(r->rms, a, sizeof a),
+    check(out, p, f, r->rms < bound, "%s: rms %s < %s", label, human(r->rms, a, sizeof a),
           human(bound, b, sizeof b));
 }
 
 void SIM_Check(const SIM_Result *r, FILE *out, int *p, int *f)
 {
-    const char *n = r->scenario;
+    char label[64];
+    const char *n = label;
+
+    /* "lan seed=1": several seeds may be checked in one go. */
+    snprintf(label, sizeof label, "%s seed=%llu", r->scenario, (unsigned long long)r->seed);
 
     check(out, p, f, r->completed, "%s: run completed%s%s", n, r->error[0] ? ": " : "",
           r->error);
     if (!r->completed)
         return;
 
-    if (!strcmp(n, "lan") || !strcmp(n, "lan-4")) {
-        check_rms(r, 50e-6, out, p, f);
-    } else if (!strcmp(n, "wan")) {
-        check_rms(r, 1e-3, out, p, f);
-    } else if (!strcmp(n, "asym-jitter")) {
-        check_rms(r, 2e-3, out, p, f);
-    } else if (!strcmp(n, "falseticker")) {
+    const char *sc = r->scenario;
+    if (!strcmp(sc, "lan") || !strcmp(sc, "lan-4")) {
+        check_rms(r, n, 50e-6, out, p, f);
+    } else if (!strcmp(sc, "wan")) {
+        check_rms(r, n, 1e-3, out, p, f);
+    } else if (!strcmp(sc, "asym-jitter")) {
+        check_rms(r, n, 2e-3, out, p, f);
+    } else if (!strcmp(sc, "falseticker")) {
         int bad = r->bad_server;
         check(out, p, f, bad >= 0 && !r->ever_syspeer[bad],
               "%s: bad server %s never system peer (%s, %u s in samples)", n,
               bad >= 0 ? r->server_addr[bad] : "?",
               bad >= 0 && r->ever_syspeer[bad] ? "was" : "never was",
               bad >= 0 ? r->syspeer_s[bad] : 0);
-        check_rms(r, 100e-6, out, p, f);
-    } else if (!strcmp(n, "vm-bumps-x")) {
+        check_rms(r, n, 100e-6, out, p, f);
+    } else if (!strcmp(sc, "vm-bumps-x")) {
         check(out, p, f, r->steps == 0, "%s: never steps (%u steps)", n, r->steps);
-    } else if (!strcmp(n, "vm-bumps")) {
+    } else if (!strcmp(sc, "vm-bumps")) {
         for (int i = 0; i < r->n_bumps; i++) {
             const SIM_Bump *b = &r->bumps[i];
             check(out, p, f, b->steps <= 1, "%s: bump %d at %.0fs: at most one step (%u)", n,
@@ -171,7 +183,7 @@ void SIM_Check(const SIM_Result *r, FILE *out, int *p, int *f)
                   "%s: bump %d at %.0fs: back within 1 ms in < 300 s (%s)", n, i + 1, b->at,
                   secs(b->recovery, a, sizeof a));
         }
-    } else if (!strcmp(n, "udp-loss")) {
+    } else if (!strcmp(sc, "udp-loss")) {
         for (int i = 0; i < r->n_outages; i++) {
             const SIM_Outage *o = &r->outages[i];
             check(out, p, f, o->synced_at_start && !o->lost_sync,
@@ -179,8 +191,8 @@ void SIM_Check(const SIM_Result *r, FILE *out, int *p, int *f)
                   !o->synced_at_start ? "not synchronised when it began"
                   : o->lost_sync      ? "sync lost" : "sync kept");
         }
-        check_rms(r, 200e-6, out, p, f);
-    } else if (!strcmp(n, "cold-start")) {
+        check_rms(r, n, 200e-6, out, p, f);
+    } else if (!strcmp(sc, "cold-start")) {
         char a[32];
         check(out, p, f, r->within_1ms >= 0 && r->within_1ms < 600.0,
               "%s: within 1 ms for good in < 600 s (%s)", n, secs(r->within_1ms, a, sizeof a));

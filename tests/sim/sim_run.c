@@ -120,7 +120,8 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
     SIMM_Init(o->duration, r->settle, sc->n_servers, csv);
     SIMS_SetAfterEvent(after_event);
 
-    /* The first sample (elapsed 0) is taken before the engine starts. */
+    /* The first sample (elapsed 0) runs before any engine event: it was
+       queued first. */
     SIMS_AddAt(0.0, sample, NULL);
 
     if (sc->bump_interval > 0.0) {
@@ -142,11 +143,18 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
         }
     }
 
-    if (ENG_Init(&cfg) < 0) {
+    int started = ENG_Init(&cfg) == 0;
+    if (!started) {
         snprintf(r->error, sizeof r->error, "ENG_Init failed");
     } else {
         r->events = SIMS_RunUntil(o->duration);
-        r->completed = 1;
+        /* The engine quits the loop only on panic (or -q): the daemon
+           would have exited there, so the run is not complete. */
+        if (SIMS_Elapsed() < o->duration)
+            snprintf(r->error, sizeof r->error, "engine quit at %.3f s (exit status %d)",
+                     SIMS_Elapsed(), ENG_ExitStatus());
+        else
+            r->completed = 1;
     }
 
     const SIMC_Stats *st = SIMC_GetStats();
@@ -160,9 +168,15 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
     r->rx = CNT.rx_packets;
     r->accepted = CNT.rx_accepted;
     r->rejected = CNT.rx_rejected;
+    for (int i = 0; i < sc->n_servers; i++) {
+        const SIMN_ServerStats *ns = SIMN_GetServerStats(i);
+        r->lost_up += ns->lost_up;
+        r->lost_down += ns->lost_down;
+        r->lost_outage += ns->outage_drops;
+    }
     SIMM_Finish(r);
 
-    if (r->completed)
+    if (started)
         ENG_Fini();
     SIMM_Fini();
     SIMN_Fini();

@@ -84,6 +84,7 @@ typedef struct {
     SIM_Outage outages[SIM_MAX_OUTAGES];
 
     uint64_t tx, rx, accepted, rejected;     /* engine counters */
+    uint64_t lost_up, lost_down, lost_outage;   /* simulated network, all servers */
     unsigned long events;   /* scheduler events run */
 } SIM_Result;
 

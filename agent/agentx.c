@@ -1,0 +1,204 @@
+/* agentx — see agent.h. net-snmp in libevent after lldpd's pattern: after
+ * every net-snmp event ask snmp_select_info2() which descriptors and which
+ * timeout it wants, mirror them as libevent events, and on readiness call
+ * snmp_read2(), on timeout snmp_timeout() and run_alarms() (net-snmp's
+ * alarms, with NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, are how the AgentX
+ * session pings the master and reconnects to it).
+ */
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "log.h"
+#include "mem.h"
+#include "mib_modules.h"
+#include "sched.h"
+#include "sched_ev.h"
+
+typedef struct Watch {
+    int fd;
+    struct event *ev;
+    struct Watch *next;
+} Watch;
+
+static int running;
+static struct event *timeout_ev;
+static Watch *watches;
+
+static void update(void);
+
+static void read_cb(evutil_socket_t fd, short what, void *arg)
+{
+    netsnmp_large_fd_set set;
+
+    (void)what, (void)arg;
+    MIB_RefreshPeers(SCH_Monotonic());
+    MIB_RefreshFilter(SCH_Monotonic());
+    netsnmp_large_fd_set_init(&set, (int)fd + 1);
+    NETSNMP_LARGE_FD_SET(fd, &set);
+    snmp_read2(&set);
+    netsnmp_large_fd_set_cleanup(&set);
+    netsnmp_check_outstanding_agent_requests();
+    update();
+}
+
+static void timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+    snmp_timeout();
+    run_alarms();
+    netsnmp_check_outstanding_agent_requests();
+    update();
+}
+
+/* Make the libevent events match what net-snmp wants now. */
+static void update(void)
+{
+    netsnmp_large_fd_set set;
+    int maxfd = 0, block = 1;
+    struct timeval tv = { 0, 0 };
+
+    if (!running)
+        return;
+    netsnmp_large_fd_set_init(&set, FD_SETSIZE);
+    snmp_select_info2(&maxfd, &set, &tv, &block);
+
+    /* Drop watches on descriptors net-snmp no longer wants (a closed
+       session's descriptor may be reused by the next one). */
+    for (Watch **w = &watches; *w;) {
+        if ((*w)->fd >= maxfd || !NETSNMP_LARGE_FD_ISSET((*w)->fd, &set)) {
+            Watch *dead = *w;
+            *w = dead->next;
+            event_free(dead->ev);
+            free(dead);
+        } else {
+            w = &(*w)->next;
+        }
+    }
+    for (int fd = 0; fd < maxfd; fd++) {
+        if (!NETSNMP_LARGE_FD_ISSET(fd, &set))
+            continue;
+        Watch *w;
+        for (w = watches; w && w->fd != fd; w = w->next)
+            ;
+        if (w)
+            continue;
+        w = MEM_New(Watch);
+        w->fd = fd;
+        w->ev = event_new(SCH_GetEventBase(), fd, EV_READ | EV_PERSIST, read_cb, NULL);
+        if (!w->ev || event_add(w->ev, NULL) < 0)
+            LOG_Fatal(1, "cannot watch the AgentX descriptor %d", fd);
+        w->next = watches;
+        watches = w;
+    }
+    netsnmp_large_fd_set_cleanup(&set);
+
+    if (block) {
+        evtimer_del(timeout_ev);
+    } else {
+        evtimer_add(timeout_ev, &tv);
+    }
+}
+
+/* net-snmp's own messages go to our log (syslog or stderr), one line each. */
+static int log_cb(int major, int minor, void *server_arg, void *client_arg)
+{
+    struct snmp_log_message *m = server_arg;
+    size_t len;
+
+    (void)major, (void)minor, (void)client_arg;
+    if (!m || !m->msg)
+        return 0;
+    len = strlen(m->msg);
+    while (len > 0 && (m->msg[len - 1] == '\n' || m->msg[len - 1] == '\r'))
+        len--;
+    if (len == 0)
+        return 0;
+    LOG(m->priority <= LOG_ERR ? LOGS_ERR : m->priority <= LOG_WARNING ? LOGS_WARN
+        : m->priority <= LOG_INFO ? LOGS_INFO : LOGS_DEBUG, "snmp: %.*s", (int)len, m->msg);
+    return 0;
+}
+
+int AGT_Init(const CNF_Config *cfg)
+{
+    if (!cfg->agentx_enabled) {
+        LOG(LOGS_INFO, "AgentX subagent disabled (agentx off)");
+        return 0;
+    }
+
+    snmp_disable_log();
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
+    snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_cb, NULL);
+
+    /* A subagent inside a daemon: no config files of its own, no
+       persistent state written by net-snmp, no SIGALRM (alarms run from
+       our loop), and a master that may come and go. */
+    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+                       AGT_PING_INTERVAL);
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT, 5 * 1000000);
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES, 1);
+    if (cfg->agentx_socket)
+        netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
+                              cfg->agentx_socket);
+
+    /* The subagent encodes values itself and needs no MIB files; without
+       this net-snmp would try to load (and complain about) the host's. */
+    setenv("MIBS", "", 1);
+
+    /* Debugging aid: CNTPD_SNMP_DEBUG=token,token (net-snmp's -D tokens,
+       e.g. agentx,helper) turns on net-snmp's own debug output. */
+    const char *tokens = getenv("CNTPD_SNMP_DEBUG");
+    if (tokens && *tokens) {
+        debug_register_tokens(tokens);
+        snmp_set_do_debugging(1);
+    }
+
+    if (init_agent("cntpd") != 0) {
+        LOG(LOGS_ERR, "cannot initialise the SNMP subagent");
+        return -1;
+    }
+    MIB_InitSystem();
+    MIB_InitPeers();
+    MIB_InitFilter();
+    init_snmp("cntpd");
+
+    timeout_ev = evtimer_new(SCH_GetEventBase(), timeout_cb, NULL);
+    if (!timeout_ev)
+        LOG_Fatal(1, "cannot create the AgentX timer");
+    running = 1;
+    update();
+    LOG(LOGS_INFO, "AgentX subagent started (master %s)",
+        cfg->agentx_socket ? cfg->agentx_socket : "default socket");
+    return 0;
+}
+
+void AGT_Fini(void)
+{
+    if (!running)
+        return;
+    running = 0;
+    while (watches) {
+        Watch *w = watches;
+        watches = w->next;
+        event_free(w->ev);
+        free(w);
+    }
+    event_free(timeout_ev);
+    timeout_ev = NULL;
+    MIB_FiniPeers();
+    MIB_FiniFilter();
+    snmp_shutdown("cntpd");
+    shutdown_agent();
+}
