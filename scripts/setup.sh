@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config
-  libsnmp-dev snmpd snmp snmptrapd
+  libsnmp-dev snmpd snmp snmptrapd smitools
   libevent-dev libcmocka-dev libssl-dev
   chrony monitoring-plugins-basic
   iproute2 util-linux valgrind

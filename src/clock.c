@@ -18,6 +18,11 @@ static struct StepHandler {
     void *arg;
 } *step_handlers;
 static size_t n_step_handlers, max_step_handlers;
+static CLK_ExternalStepHandler external_handler;
+static void *external_arg;
+/* Our own step makes the kernel report "clock was set" too; that one
+   report is not external. */
+static int own_step_pending;
 
 /* Smallest positive difference between two consecutive reads, over a few
    hundred reads: the time it takes to read the clock bounds how finely we
@@ -89,6 +94,7 @@ int CLK_Step(double offset)
 {
     if (!drv->can_adjust || drv->step(offset) < 0)
         return -1;
+    own_step_pending = 1;
     for (size_t i = 0; i < n_step_handlers; i++)
         step_handlers[i].fn(offset, step_handlers[i].arg);
     return 0;
@@ -126,4 +132,20 @@ void CLK_RemoveStepHandler(CLK_StepHandler handler, void *arg)
             return;
         }
     }
+}
+
+void CLK_SetExternalStepHandler(CLK_ExternalStepHandler handler, void *arg)
+{
+    external_handler = handler;
+    external_arg = arg;
+}
+
+void CLK_NotifyExternalStep(void)
+{
+    if (own_step_pending) {
+        own_step_pending = 0;
+        return;
+    }
+    if (external_handler)
+        external_handler(external_arg);
 }

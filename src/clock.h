@@ -63,6 +63,13 @@ typedef void (*CLK_StepHandler)(double offset, void *arg);
 void CLK_AddStepHandler(CLK_StepHandler handler, void *arg);
 void CLK_RemoveStepHandler(CLK_StepHandler handler, void *arg);
 
+/* Someone else set the clock (a hypervisor's time sync, an administrator's
+   date -s): drivers call CLK_NotifyExternalStep when they notice; cntpd's
+   own steps are not reported. The handler re-measures at once. */
+typedef void (*CLK_ExternalStepHandler)(void *arg);
+void CLK_SetExternalStepHandler(CLK_ExternalStepHandler handler, void *arg);
+void CLK_NotifyExternalStep(void);
+
 /* clock_sys.c: the real clock, and its read-only variant. */
 extern const CLK_Driver CLK_SystemDriver;
 extern const CLK_Driver CLK_ReadOnlyDriver;
@@ -70,5 +77,11 @@ extern const CLK_Driver CLK_ReadOnlyDriver;
 /* Whether this process may change the system clock (CAP_SYS_TIME in the
    effective set). */
 int CLK_SysHaveCapability(void);
+
+/* Watch CLOCK_REALTIME for being set by anyone (timerfd with
+   TFD_TIMER_CANCEL_ON_SET) and report it through CLK_NotifyExternalStep;
+   needs the scheduler. 0, or -1 when the kernel cannot (logged). */
+int CLK_SysWatchSteps(void);
+void CLK_SysUnwatchSteps(void);
 
 #endif

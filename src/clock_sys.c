@@ -14,11 +14,14 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "sched.h"
 
 static int real_capget_sys_time(void)
 {
@@ -164,3 +167,49 @@ const CLK_Driver CLK_ReadOnlyDriver = {
     .step = refuse,
     .set_status = refuse_status,
 };
+
+/* Step watch: a timerfd armed far in the future with TFD_TIMER_CANCEL_ON_SET
+   becomes readable, and read() fails with ECANCELED, whenever
+   CLOCK_REALTIME is set discontinuously. */
+static int watch_fd = -1;
+
+static int arm_watch(void)
+{
+    struct itimerspec its = { .it_value = { .tv_sec = (time_t)1 << 40 } };
+
+    return timerfd_settime(watch_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
+}
+
+static void watch_readable(int fd, void *arg)
+{
+    uint64_t expirations;
+
+    (void)arg;
+    if (read(fd, &expirations, sizeof expirations) < 0 && errno == ECANCELED) {
+        arm_watch();
+        CLK_NotifyExternalStep();
+    }
+}
+
+int CLK_SysWatchSteps(void)
+{
+    watch_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (watch_fd < 0 || arm_watch() < 0) {
+        LOG(LOGS_WARN, "cannot watch for clock steps by other programs: %s", strerror(errno));
+        if (watch_fd >= 0)
+            close(watch_fd);
+        watch_fd = -1;
+        return -1;
+    }
+    SCH_AddFdHandler(watch_fd, watch_readable, NULL);
+    return 0;
+}
+
+void CLK_SysUnwatchSteps(void)
+{
+    if (watch_fd < 0)
+        return;
+    SCH_RemoveFdHandler(watch_fd);
+    close(watch_fd);
+    watch_fd = -1;
+}

@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "filter.h"
 #include "log.h"
 #include "mem.h"
 #include "sched.h"
 
 #define MAX_SAMPLES 64
 #define MIN_RUNS_SAMPLES 6        /* below this the runs test says nothing */
+#define PHASE_SAMPLES 4           /* newest samples that set the phase */
 #define SPIKE_THRESHOLD 0.128     /* s: larger jumps are spikes even with -x */
 /* Growth of the frequency estimate's variance with time: how fast a
    typical quartz oscillator's frequency wanders, (ppm)^2 per s. */
@@ -48,9 +50,20 @@ static double added;           /* s added to the clock by us up to added_time */
 static double added_time;
 static SCH_Timer slew_end_timer;
 static double slew_end_at;     /* scheduler s when the phase correction ends */
+/* History of the phase corrections: piecewise linear in time, one point
+   per change of the slew rate or step. */
+#define PHASE_HISTORY 256
+static struct PhasePoint {
+    double t;       /* scheduler s */
+    double phase;   /* s added by phase corrections up to t */
+    double rate;    /* ppm of phase correction from t on */
+} phase_hist[PHASE_HISTORY];
+static int phase_first, phase_count;
 static Sample samples[MAX_SAMPLES];
 static int n_samples;
 static double spike_start;
+static double spike_offset;     /* s, the offset that started the spike */
+static int spike_votes;         /* samples agreeing with it */
 static unsigned steps;
 static int poll_exp, poll_count;
 static int updates;
@@ -60,6 +73,33 @@ static const char *state_names[] = { "NSET", "FSET", "SYNC", "SPIK" };
 const char *DSC_StateName(DSC_State s)
 {
     return s <= DSC_STATE_SPIK ? state_names[s] : "?";
+}
+
+double DSC_PhaseAt(double t)
+{
+    if (phase_count == 0)
+        return 0.0;
+    /* Newest point at or before t (points are in time order). */
+    for (int k = phase_count - 1; k >= 0; k--) {
+        const struct PhasePoint *pp = &phase_hist[(phase_first + k) % PHASE_HISTORY];
+        if (pp->t <= t || k == 0)
+            return pp->phase + (t > pp->t ? pp->rate * 1e-6 * (t - pp->t) : 0.0);
+    }
+    return 0.0;
+}
+
+/* Record a change at `now`: `jump` s added at once, then `rate` ppm. */
+static void phase_change(double now, double jump, double rate)
+{
+    double phase = DSC_PhaseAt(now) + jump;
+    struct PhasePoint *pp;
+
+    if (phase_count == PHASE_HISTORY) {
+        phase_first = (phase_first + 1) % PHASE_HISTORY;
+        phase_count--;
+    }
+    pp = &phase_hist[(phase_first + phase_count++) % PHASE_HISTORY];
+    *pp = (struct PhasePoint){ now, phase, rate };
 }
 
 /* Bring `added` up to `now` at the frequency correction in effect. */
@@ -85,8 +125,11 @@ static void apply_frequency(double now)
         total = params.max_frequency;
     else if (total < -params.max_frequency)
         total = -params.max_frequency;
-    if (CLK_SetFrequency(total) == 0)
+    if (CLK_SetFrequency(total) == 0) {
         applied_freq = total - base_freq;
+        /* What is beyond the frequency estimate corrects the phase. */
+        phase_change(now, 0.0, applied_freq - freq);
+    }
 }
 
 static void slew_end(void *arg)
@@ -141,6 +184,7 @@ void DSC_Init(const DSC_Params *p, int have_drift, double drift_ppm)
     n_samples = 0;
     steps = 0;
     updates = 0;
+    phase_first = phase_count = 0;
     poll_exp = params.minpoll;
     poll_count = 0;
     if (have_drift && CLK_CanAdjust())
@@ -248,6 +292,19 @@ static void fit_samples(int n, double now, Fit *f)
     }
 }
 
+static double recent_phase(double now)
+{
+    int k = n_samples < PHASE_SAMPLES ? n_samples : PHASE_SAMPLES;
+    double sw = 0.0, sv = 0.0;
+
+    for (int i = n_samples - k; i < n_samples; i++) {
+        double w = 1.0 / samples[i].var;
+        sw += w;
+        sv += w * (samples[i].raw + freq * 1e-6 * (now - samples[i].t));
+    }
+    return sv / sw;
+}
+
 static void add_sample(double now, double offset, double jitter)
 {
     if (n_samples == MAX_SAMPLES) {
@@ -295,6 +352,7 @@ static void do_step(double now, double offset, const char *why)
     }
     steps++;
     added += offset;
+    phase_change(now, offset, applied_freq - freq);
     LOG(LOGS_WARN, "clock stepped by %+.6f s (%s)", offset, why);
 }
 
@@ -329,9 +387,11 @@ static DSC_Result correct(double now, double offset, double jitter, const char *
     return CLK_CanAdjust() ? DSC_SLEWED : DSC_IGNORED;
 }
 
-DSC_Result DSC_Update(double now, double offset, double jitter, int confirmed_jump)
+DSC_Result DSC_Update(double now, double offset, double sigma, int confirmed_jump,
+                      int sets_poll)
 {
     int first = state == DSC_STATE_NSET || state == DSC_STATE_FSET;
+    double spike_threshold = fmin(SPIKE_THRESHOLD, params.step_threshold);
     char why[160];
 
     integrate(now);
@@ -343,26 +403,36 @@ DSC_Result DSC_Update(double now, double offset, double jitter, int confirmed_ju
         return DSC_PANIC;
     }
 
-    if (fabs(offset) > SPIKE_THRESHOLD || fabs(offset) > params.step_threshold) {
+    if (fabs(offset) > spike_threshold) {
         if (first) {
             snprintf(why, sizeof why, "initial offset %+.6f s", offset);
-            return correct(now, offset, jitter, why);
+            return correct(now, offset, sigma, why);
         }
         if (state != DSC_STATE_SPIK) {
             state = DSC_STATE_SPIK;
             spike_start = now;
+            spike_offset = offset;
+            spike_votes = 1;
             LOG(LOGS_WARN, "offset %+.3f s exceeds %s threshold %.3f s: spike ignored; will %s if "
                 "it persists %.0f s or the sources confirm it", offset,
-                params.slew_only ? "spike" : "step", fmin(SPIKE_THRESHOLD, params.step_threshold),
+                params.slew_only ? "spike" : "step", spike_threshold,
                 fabs(offset) > params.step_threshold ? "step" : "slew", params.stepout);
+        } else if (fabs(offset - spike_offset) < spike_threshold / 2.0) {
+            spike_votes++;
+        } else {
+            /* A different offset: a new spike candidate. */
+            spike_offset = offset;
+            spike_votes = 1;
         }
-        if (confirmed_jump || now - spike_start >= params.stepout) {
-            if (confirmed_jump)
-                snprintf(why, sizeof why, "jump confirmed by consecutive samples after %.0f s",
+        if (confirmed_jump || spike_votes >= FLT_JUMP_CONFIRM ||
+            now - spike_start >= params.stepout) {
+            if (confirmed_jump || spike_votes >= FLT_JUMP_CONFIRM)
+                snprintf(why, sizeof why, "jump confirmed by %d consecutive samples after %.0f s",
+                         spike_votes >= FLT_JUMP_CONFIRM ? spike_votes : FLT_JUMP_CONFIRM,
                          now - spike_start);
             else
                 snprintf(why, sizeof why, "spike persisted %.0f s", now - spike_start);
-            return correct(now, offset, jitter, why);
+            return correct(now, offset, sigma, why);
         }
         return DSC_IGNORED;
     }
@@ -371,7 +441,7 @@ DSC_Result DSC_Update(double now, double offset, double jitter, int confirmed_ju
         LOG(LOGS_INFO, "spike over after %.0f s: offset back to %+.6f s", now - spike_start,
             offset);
 
-    add_sample(now, offset, jitter);
+    add_sample(now, offset, sigma);
 
     /* Largest window whose residuals look random. */
     Fit fit;
@@ -402,14 +472,20 @@ DSC_Result DSC_Update(double now, double offset, double jitter, int confirmed_ju
             freq = -params.max_frequency - base_freq;
     }
 
-    /* Phase: the line's value now, less what we have added so far. The
-       correction is spread over half a poll interval so the next
-       measurement sees its result. */
-    double phase = (n_samples >= 2 ? fit.value : samples[n_samples - 1].raw) - added;
+    /* Phase: the newest few samples, each carried to now along the
+       frequency estimate, averaged by weight, less what we have added so
+       far. A short window here follows the wandering oscillator; the long
+       one above only sets the frequency. The correction is spread over
+       half a poll interval so the next measurement sees its result. */
+    double phase = recent_phase(now) - added;
     start_slew(now, phase, ldexp(1.0, poll_exp) / 2.0);
+    DEBUG_LOG("discipline: offset %+.9f sigma %.9f phase %+.9f freq %+.6f ppm (sd %.6f) "
+              "window %d poll %d", offset, sigma, phase, base_freq + freq, sqrt(freq_var),
+              n_samples, poll_exp);
 
     state = DSC_STATE_SYNC;
-    adjust_poll(offset, jitter);
+    if (sets_poll)
+        adjust_poll(phase, sigma);
 
     return CLK_CanAdjust() ? DSC_SLEWED : DSC_IGNORED;
 }

@@ -65,10 +65,17 @@ void DSC_Fini(void);
 
 const DSC_Params *DSC_GetParams(void);
 
-/* One update from mitigation at scheduler time `now`: combined `offset`
-   and system `jitter` (s); `confirmed_jump` when the system peer's filter
-   has just accepted a jump confirmed by consecutive samples. */
-DSC_Result DSC_Update(double now, double offset, double jitter, int confirmed_jump);
+/* One measurement at scheduler time `now`: `offset` s (brought to now)
+   from a source that survived mitigation, with standard error `sigma` s
+   (its jitter and how much longer than its shortest its delay was).
+   `confirmed_jump` when that source's filter has just accepted a jump
+   confirmed by consecutive samples; `sets_poll` for the system peer's
+   samples, which alone adjust the poll. Offsets beyond 0.128 s (or the
+   step threshold if smaller) are spikes: FLT_JUMP_CONFIRM consecutive
+   consistent ones, a confirmed jump, or `stepout` s of them make the
+   clock step (or slew, below the step threshold). */
+DSC_Result DSC_Update(double now, double offset, double sigma, int confirmed_jump,
+                      int sets_poll);
 
 /* The system poll exponent the discipline asks for (log2 s). */
 int DSC_GetPoll(void);
@@ -77,6 +84,12 @@ int DSC_GetPoll(void);
    drift file: the start-up frequency plus the regression slope, without
    the transient phase correction. */
 double DSC_GetFrequency(void);
+
+/* Phase corrections (slews and steps, not the frequency estimate) cntpd
+   had added to the clock by scheduler time `t` (s, from start; history
+   kept for the last few hundred changes). A sample measured at `t` is
+   brought to `now` by subtracting DSC_PhaseAt(now) - DSC_PhaseAt(t). */
+double DSC_PhaseAt(double t);
 
 /* Residual phase error still being slewed out (s). */
 double DSC_GetResidual(double now);

@@ -48,11 +48,23 @@ static SCH_Timer resolve_check, housekeeping, drift_timer;
 static char *driftfile;
 static double holdover_limit = ENG_DEFAULT_HOLDOVER;
 static PEER_Instance sys_peer;
-static double last_used_epoch = -1.0;
 static double last_selected;     /* scheduler s a source was last selectable */
 static int synchronised;
 static int in_holdover;
 static int exit_status;
+static double start_time;
+static int startup_settled;
+
+/* Before the first synchronisation, wait until every source with an address
+   has answered a few times or visibly not at all (or this long has
+   passed), so the first choice — and a possible first step — is not made
+   on whichever source happened to answer first. */
+#define STARTUP_SAMPLES 4
+#define STARTUP_WAIT_MAX 60.0
+/* Extra packets sent to every source when the local clock seems to have
+   jumped, and the least time between such bursts (s). */
+#define CONFIRM_BURST 4
+#define CONFIRM_BURST_INTERVAL 60.0
 
 static void start_resolve(Assoc *a);
 
@@ -173,9 +185,62 @@ static PEER_Instance *peer_array(size_t *n)
     return peers;
 }
 
-/* Selection after a new sample (`clock_update` non-zero) or from the
-   housekeeping timer. */
-static void select_sources(int clock_update)
+static int startup_gate(double now)
+{
+    if (startup_settled)
+        return 1;
+    if (now - start_time < STARTUP_WAIT_MAX) {
+        for (Assoc *a = assocs; a; a = a->next) {
+            PEER_Report r;
+            PEER_GetReport(a->peer, &r);
+            if (!r.addr.len)
+                continue;
+            if (r.received < STARTUP_SAMPLES && !(r.sent >= STARTUP_SAMPLES && r.received == 0))
+                return 0;
+        }
+    }
+    startup_settled = 1;
+    return 1;
+}
+
+static void burst_all(const char *why)
+{
+    int n = 0;
+
+    for (Assoc *a = assocs; a; a = a->next)
+        n += PEER_Burst(a->peer, CONFIRM_BURST, CONFIRM_BURST_INTERVAL);
+    if (n)
+        LOG(LOGS_INFO, "%s: re-measuring %d source%s now", why, n, n == 1 ? "" : "s");
+}
+
+static void external_step(void *arg)
+{
+    (void)arg;
+    burst_all("the clock was set by another program");
+}
+
+/* The standard error of one sample for the discipline: the source's
+   jitter, and half of how much longer its delay was than the shortest in
+   the filter (the part of the path that may be asymmetric). */
+static double sample_sigma(const PEER_SelectInfo *in)
+{
+    double excess = (in->newest_delay - in->min_delay) / 2.0;
+    return fmax(sqrt(in->jitter * in->jitter + excess * excess), CLK_GetPrecision());
+}
+
+static void handle_panic(void)
+{
+    if (CLK_CanAdjust()) {
+        exit_status = 1;
+        SCH_Quit();
+    } else {
+        set_unsynchronised("offset beyond the panic threshold");
+    }
+}
+
+/* Selection after each accepted sample of `from` (`fresh` when its filter
+   produced a new output), or from the housekeeping timer (`from` NULL). */
+static void select_sources(PEER_Instance from, int fresh)
 {
     double now = SCH_Monotonic();
     size_t n;
@@ -218,57 +283,68 @@ static void select_sources(int clock_update)
                 peer_label(res.sys_peer, label, sizeof label), res.offset);
         sys_peer = res.sys_peer;
     }
+
     PEER_SelectInfo info;
-    PEER_GetSelectInfo(res.sys_peer, now, &info);
-    /* Use each sample of the system peer once (RFC 5905 clock_update),
-       except before the first synchronisation. */
-    if (!clock_update || (info.epoch <= last_used_epoch && synchronised)) {
-        if (synchronised)
-            update_system(now, &res, &info, 0);
-        return;
-    }
-    last_used_epoch = info.epoch;
+    int clock_updated = 0;
 
-    if (OPT.set_once_and_exit) {
-        set_once(&res);
-        return;
-    }
-
-    DSC_Result r = DSC_Update(now, res.offset, res.jitter, info.jumped);
-    PEER_ClearJump(res.sys_peer);
-    if (r == DSC_PANIC) {
-        if (CLK_CanAdjust()) {
-            exit_status = 1;
-            SCH_Quit();
-        } else {
-            set_unsynchronised("offset beyond the panic threshold");
+    if (!synchronised) {
+        /* The first adjustment uses the combined offset of all survivors,
+           once every source had its chance to answer. */
+        if (!fresh || !startup_gate(now))
+            return;
+        if (OPT.set_once_and_exit) {
+            set_once(&res);
+            return;
         }
-        return;
-    }
-    /* While a spike is watched the system variables stay as they were. */
-    if (DSC_GetState() == DSC_STATE_SPIK)
-        return;
-
-    if (!synchronised)
+        DSC_Result r = DSC_Update(now, res.offset, res.jitter, 0, 1);
+        if (r == DSC_PANIC) {
+            handle_panic();
+            return;
+        }
+        PEER_GetSelectInfo(res.sys_peer, now, &info);
         LOG(LOGS_INFO, "synchronised to %s, stratum %d, offset %+.6f s",
             peer_label(res.sys_peer, label, sizeof label), info.stratum + 1, res.offset);
-    synchronised = 1;
-    /* Refresh the info: a step shifted the filter. */
+        synchronised = 1;
+        clock_updated = 1;
+    } else if (from) {
+        PEER_SelStatus st = PEER_GetSelectStatus(from);
+        if (st == PEER_SEL_CANDIDATE || st == PEER_SEL_SYSPEER) {
+            /* Every new sample of a survivor is a measurement for the
+               discipline, weighted by its quality. */
+            PEER_SelectInfo in;
+            PEER_GetSelectInfo(from, now, &in);
+            DSC_State before = DSC_GetState();
+            DSC_Result r = DSC_Update(now, in.newest_offset, sample_sigma(&in), in.jumped,
+                                      from == res.sys_peer);
+            PEER_ClearJump(from);
+            if (r == DSC_PANIC) {
+                handle_panic();
+                return;
+            }
+            if (DSC_GetState() == DSC_STATE_SPIK) {
+                if (before != DSC_STATE_SPIK)
+                    burst_all("offset beyond the step threshold");
+                return;
+            }
+            clock_updated = from == res.sys_peer;
+        }
+    }
+
     PEER_GetSelectInfo(res.sys_peer, now, &info);
-    update_system(now, &res, &info, 1);
+    update_system(now, &res, &info, clock_updated);
 }
 
 static void peer_updated(PEER_Instance peer, int fresh, void *arg)
 {
-    (void)peer, (void)arg;
-    select_sources(fresh);
+    (void)arg;
+    select_sources(peer, fresh);
 }
 
 static void housekeeping_timeout(void *arg)
 {
     (void)arg;
     housekeeping = SCH_AddTimer(ENG_HOUSEKEEPING_INTERVAL, housekeeping_timeout, NULL);
-    select_sources(0);
+    select_sources(NULL, 0);
     SYS_Vars v = *SYS_Get();
     if (v.poll != DSC_GetPoll()) {
         v.poll = DSC_GetPoll();
@@ -406,6 +482,9 @@ int ENG_Init(const CNF_Config *cfg)
         holdover_limit = cfg->tos_holdover;
     SEL_SetParams(&sp);
     init_discipline(cfg);
+    PEER_SetPhaseSource(DSC_PhaseAt);
+    CLK_SetExternalStepHandler(external_step, NULL);
+    start_time = SCH_Monotonic();
     SYS_Init(CLK_GetPrecisionLog2(), DSC_GetPoll());
 
     if (NIO_Init(cfg->port, NULL, NULL, server_rx, NULL) < 0)
@@ -439,6 +518,8 @@ void ENG_Fini(void)
     resolve_check = housekeeping = drift_timer = NULL;
     free(driftfile);
     driftfile = NULL;
+    CLK_SetExternalStepHandler(NULL, NULL);
+    PEER_SetPhaseSource(NULL);
     DSC_Fini();
     RES_Fini();
     NIO_Fini();

@@ -54,11 +54,10 @@ static int by_distance(const void *a, const void *b)
     return (x->delay > y->delay) - (x->delay < y->delay);
 }
 
-void FLT_ShiftOffsets(FLT_Filter *f, double offset)
+/* Offset as it would have been without our phase corrections. */
+static double uncorrected(const FLT_Stage *s)
 {
-    for (int i = 0; i < FLT_STAGES; i++)
-        f->stage[i].offset -= offset;
-    f->offset -= offset;
+    return s->offset + s->phase;
 }
 
 /* Do the newest FLT_JUMP_CONFIRM stages, all newer than the sample in use,
@@ -74,15 +73,15 @@ static int jump_confirmed(const FLT_Filter *f, double threshold)
         const FLT_Stage *s = FLT_GetStage(f, age);
         if (!s || s->epoch <= f->epoch || s->dispersion >= FLT_MAXDISP)
             return 0;
-        lo = fmin(lo, s->offset - f->offset);
-        hi = fmax(hi, s->offset - f->offset);
+        lo = fmin(lo, uncorrected(s) - (f->offset + f->phase));
+        hi = fmax(hi, uncorrected(s) - (f->offset + f->phase));
     }
     return (lo > threshold || hi < -threshold) && hi - lo < threshold / 2.0;
 }
 
 FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double dispersion,
-                         double now, double precision, double poll_interval,
-                         double jump_threshold)
+                         double phase, double now, double precision,
+                         double poll_interval, double jump_threshold)
 {
     /* Age every stored stage by the time since the last shift. */
     double aging = f->newest >= 0 ? FLT_PHI * (now - f->last_shift) : 0.0;
@@ -93,13 +92,29 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
     f->last_shift = now;
 
     f->newest = (f->newest + 1) % FLT_STAGES;
-    f->stage[f->newest] = (FLT_Stage){ offset, delay, fmin(dispersion, FLT_MAXDISP), now, 1 };
+    f->stage[f->newest] = (FLT_Stage){ offset, delay, fmin(dispersion, FLT_MAXDISP), now, phase,
+                                       1 };
 
     int jumped = jump_confirmed(f, jump_threshold);
     if (jumped) {
-        /* Keep only the samples taken after the jump. */
-        for (int age = FLT_JUMP_CONFIRM; age < FLT_STAGES; age++)
-            f->stage[(f->newest - age + FLT_STAGES) % FLT_STAGES].valid = 0;
+        /* A clock moved: re-base the older stages by the jump (the median
+           of the new samples' change), so their delays and dispersions still
+           count and the peer stays selectable, and take the output afresh. */
+        double d[FLT_JUMP_CONFIRM];
+        for (int age = 0; age < FLT_JUMP_CONFIRM; age++)
+            d[age] = uncorrected(FLT_GetStage(f, age)) - (f->offset + f->phase);
+        for (int i = 1; i < FLT_JUMP_CONFIRM; i++)
+            for (int j = i; j > 0 && d[j - 1] > d[j]; j--) {
+                double t = d[j];
+                d[j] = d[j - 1];
+                d[j - 1] = t;
+            }
+        double jump = d[FLT_JUMP_CONFIRM / 2];
+        for (int age = FLT_JUMP_CONFIRM; age < FLT_STAGES; age++) {
+            FLT_Stage *st = &f->stage[(f->newest - age + FLT_STAGES) % FLT_STAGES];
+            if (st->valid && st->dispersion < FLT_MAXDISP)
+                st->offset += jump;
+        }
         f->have_sample = 0;
     }
 
@@ -122,7 +137,8 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
         double d = i < n ? sorted[i]->dispersion : FLT_MAXDISP;
         disp = 0.5 * (disp + d);
         if (i < m)
-            jit += (sorted[i]->offset - sorted[0]->offset) * (sorted[i]->offset - sorted[0]->offset);
+            jit += (uncorrected(sorted[i]) - uncorrected(sorted[0])) *
+                   (uncorrected(sorted[i]) - uncorrected(sorted[0]));
     }
     if (m == 0)
         return FLT_NO_UPDATE;
@@ -140,7 +156,8 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
     /* Popcorn spike: an offset far outside the jitter that follows the last
        update too soon is suppressed; after two poll intervals a persistent
        change is accepted (it was not a spike after all). */
-    if (f->have_sample && m > 1 && fabs(best->offset - f->offset) > FLT_SGATE * jitter &&
+    if (f->have_sample && m > 1 &&
+        fabs(uncorrected(best) - (f->offset + f->phase)) > FLT_SGATE * jitter &&
         best->epoch - f->epoch < 2.0 * poll_interval) {
         f->spikes++;
         return FLT_SPIKE;
@@ -152,5 +169,6 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
     f->dispersion = disp;
     f->jitter = jitter;
     f->epoch = best->epoch;
+    f->phase = best->phase;
     return jumped ? FLT_JUMP : FLT_UPDATED;
 }

@@ -27,6 +27,9 @@ typedef struct {
     double delay;        /* s, round trip */
     double dispersion;   /* s, grows with age at FLT_PHI */
     double epoch;        /* scheduler s when the sample arrived */
+    double phase;        /* s of phase corrections made to the local clock
+                            by then (DSC_PhaseAt), so samples taken before
+                            and after a slew or step compare correctly */
     int valid;           /* 0 for never-filled stages */
 } FLT_Stage;
 
@@ -39,6 +42,7 @@ typedef struct {
     int have_sample;
     double offset, delay, dispersion, jitter;
     double epoch;                  /* epoch of the sample the variables came from */
+    double phase;                  /* its phase (see FLT_Stage) */
 
     unsigned spikes;               /* popcorn spikes suppressed */
 } FLT_Filter;
@@ -49,24 +53,23 @@ typedef enum {
     FLT_SPIKE,         /* best sample is a popcorn spike: ignored */
     FLT_JUMP,          /* the last FLT_JUMP_CONFIRM samples agree on an offset more
                           than the jump threshold away from the old one: older
-                          stages were dropped and the peer variables follow the
-                          new samples (a real step of one of the clocks) */
+                          stages were re-based by the jump and the peer
+                          variables taken afresh (a real step of one of the
+                          clocks) */
 } FLT_Result;
 
 void FLT_Reset(FLT_Filter *f);
 
-/* Shift a new sample in at scheduler time `now`. `precision` is the system
+/* Shift a new sample in at scheduler time `now`, when the local clock's
+   phase corrections so far amounted to `phase` s (offsets are compared as
+   offset + phase: what they would have been without our corrections). `precision` is the system
    precision (s) used as the floor for jitter; `poll_interval` (s) bounds
    how long a spike may be suppressed (RFC 5905: twice the poll interval);
    `jump_threshold` (s, 0 disables) is the offset change that counts as a
    jump once confirmed. */
 FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double dispersion,
-                         double now, double precision, double poll_interval,
-                         double jump_threshold);
-
-/* Subtract `offset` s from every stored offset: the local clock was
-   stepped by `offset`, so every past measurement is that much smaller. */
-void FLT_ShiftOffsets(FLT_Filter *f, double offset);
+                         double phase, double now, double precision,
+                         double poll_interval, double jump_threshold);
 
 /* Number of stages holding a real sample (dispersion below MAXDISP). */
 int FLT_ValidStages(const FLT_Filter *f);

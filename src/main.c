@@ -169,6 +169,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     SCH_Init();
     CLK_Init(driver);
+    CLK_SysWatchSteps();
     SCH_AddSignalHandler(SIGTERM, on_signal, NULL);
     SCH_AddSignalHandler(SIGINT, on_signal, NULL);
     SCH_AddSignalHandler(SIGHUP, on_signal, NULL);
@@ -188,6 +189,7 @@ int main(int argc, char **argv)
     ENG_LogStatus();
     AGT_Fini();
     ENG_Fini();
+    CLK_SysUnwatchSteps();
     CLK_Fini();
     SCH_Fini();
     if (pidfile)

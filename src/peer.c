@@ -56,22 +56,40 @@ struct PEER_Record {
     uint64_t sent, received, rejected;
     PEER_SelStatus select;
     int jumped;              /* filter accepted a confirmed jump, not yet used */
+    double last_forced_burst;  /* scheduler s of the last PEER_Burst, 0 if none */
 };
 
 static double jump_threshold = 0.128;
+
+static double no_phase(double t)
+{
+    (void)t;
+    return 0.0;
+}
+
+/* Phase corrections applied to the local clock by time t (the discipline's
+   DSC_PhaseAt in the daemon): samples taken at different times are
+   compared and reported as of now through it. */
+static double (*phase_at)(double t) = no_phase;
+
+void PEER_SetPhaseSource(double (*fn)(double t))
+{
+    phase_at = fn ? fn : no_phase;
+}
 
 void PEER_SetJumpThreshold(double threshold)
 {
     jump_threshold = threshold;
 }
 
-/* After a step of the local clock every stored offset is off by the step;
-   a request in flight would measure across it, so its reply is dropped. */
+/* A request in flight during a step of the local clock would measure across
+   it, so its reply is dropped. (Stored samples need no change: their phase
+   field accounts for the step.) */
 static void clock_stepped(double offset, void *arg)
 {
     PEER_Instance p = arg;
 
-    FLT_ShiftOffsets(&p->filter, offset);
+    (void)offset;
     p->xmt_wire = 0;
 }
 
@@ -180,6 +198,21 @@ void PEER_SetAddress(PEER_Instance p, const NTP_Addr *addr)
     schedule_poll(p, 0.5 * random() / (double)RAND_MAX);
 }
 
+int PEER_Burst(PEER_Instance p, int count, double min_interval)
+{
+    double now = SCH_Monotonic();
+
+    if (!p->addr.len || p->stopped || p->burst > 0 || count < 1 ||
+        (p->last_forced_burst > 0 && now - p->last_forced_burst < min_interval))
+        return 0;
+    if (count >= PEER_BURST_COUNT)
+        count = PEER_BURST_COUNT - 1;
+    p->last_forced_burst = now;
+    p->burst = count;
+    schedule_poll(p, 0.1 + 0.4 * random() / (double)RAND_MAX);
+    return 1;
+}
+
 int PEER_WantsResolve(PEER_Instance p)
 {
     return p->addr.len && ADDR_Parse(p->host, 0, &(NTP_Addr){ 0 }) < 0 &&
@@ -255,7 +288,8 @@ static void poll_timeout(void *arg)
     /* Three polls without a reply: age the filter with a dummy sample so the
        peer's dispersion grows and selection stops trusting it (RFC 5905). */
     if (old_reach && (p->reach & 0x7) == 0)
-        FLT_AddSample(&p->filter, 0.0, 0.0, FLT_MAXDISP, SCH_Monotonic(), CLK_GetPrecision(),
+        FLT_AddSample(&p->filter, 0.0, 0.0, FLT_MAXDISP, phase_at(SCH_Monotonic()),
+                      SCH_Monotonic(), CLK_GetPrecision(),
                       ldexp(1.0, p->hpoll), 0.0);
 
     if (p->reach == 0) {
@@ -374,7 +408,8 @@ static void rx_handler(const NIO_Datagram *d, void *arg)
     DEBUG_LOG("association %u: offset %+.9f delay %.9f dispersion %.9f", p->assoc_id, offset,
               delay, dispersion);
 
-    FLT_Result r = FLT_AddSample(&p->filter, offset, delay, dispersion, now, precision,
+    FLT_Result r = FLT_AddSample(&p->filter, offset, delay, dispersion, phase_at(now), now,
+                                 precision,
                                  ldexp(1.0, p->hpoll), jump_threshold);
     if (r == FLT_JUMP) {
         char name[300];
@@ -464,7 +499,9 @@ void PEER_GetSelectInfo(PEER_Instance p, double now, PEER_SelectInfo *info)
     info->prefer = p->params.prefer;
     info->stratum = p->stratum;
     info->leap = p->leap;
-    info->offset = p->filter.offset;
+    /* The sample in use may be several polls old: bring it to now by
+       what the discipline has slewed or stepped since. */
+    info->offset = p->filter.offset + p->filter.phase - phase_at(now);
     info->delay = p->filter.delay;
     info->dispersion = FLT_Dispersion(&p->filter, now);
     info->jitter = p->filter.jitter;
@@ -473,6 +510,16 @@ void PEER_GetSelectInfo(PEER_Instance p, double now, PEER_SelectInfo *info)
     info->root_distance = PEER_RootDistance(p, now);
     info->epoch = p->filter.epoch;
     info->jumped = p->jumped;
+    const FLT_Stage *newest = FLT_GetStage(&p->filter, 0);
+    info->newest_epoch = newest ? newest->epoch : -1.0;
+    info->newest_offset = newest ? newest->offset + newest->phase - phase_at(now) : 0.0;
+    info->newest_delay = newest ? newest->delay : 0.0;
+    info->min_delay = info->newest_delay;
+    for (int age = 1; age < FLT_STAGES; age++) {
+        const FLT_Stage *st = FLT_GetStage(&p->filter, age);
+        if (st && st->dispersion < FLT_MAXDISP && st->delay < info->min_delay)
+            info->min_delay = st->delay;
+    }
     /* A primary server's refid names its reference (GPS, PPS, LOCL);
        above stratum 1 the refid names the server itself (RFC 5905 §7.3). */
     info->refid = ADDR_RefId(&p->addr);

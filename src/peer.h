@@ -91,6 +91,11 @@ typedef struct {
     double epoch;            /* scheduler s of the sample in use */
     uint32_t refid;          /* what we would claim with this peer as sys peer */
     int jumped;              /* its filter just accepted a confirmed jump */
+    /* The newest sample, whatever the filter chose: offset brought to now
+       (s) and when it was measured (scheduler s; -1 if none). */
+    double newest_offset, newest_epoch;
+    double newest_delay;     /* s, its round-trip delay */
+    double min_delay;        /* s, the shortest delay in the filter */
 } PEER_SelectInfo;
 
 void PEER_GetSelectInfo(PEER_Instance peer, double now, PEER_SelectInfo *info);
@@ -103,6 +108,10 @@ void PEER_ClearJump(PEER_Instance peer);
 /* Offset change (s) that a peer's filter accepts as a jump once
    FLT_JUMP_CONFIRM consecutive samples agree on it. */
 void PEER_SetJumpThreshold(double threshold);
+
+/* Where the phase corrections of the local clock come from (the
+   discipline's DSC_PhaseAt); NULL: none. */
+void PEER_SetPhaseSource(double (*fn)(double t));
 
 /* Forget the filter contents (after a clock step the samples are wrong). */
 void PEER_ClearFilter(PEER_Instance peer);
@@ -118,6 +127,12 @@ void PEER_Destroy(PEER_Instance peer);
 /* Give the peer its address (numeric config or resolved name) and start
    polling; a later call (re-resolution) switches to the new address. */
 void PEER_SetAddress(PEER_Instance peer, const NTP_Addr *addr);
+
+/* Send `count` extra packets PEER_BURST_INTERVAL apart starting now,
+   without touching the reach register, to re-measure quickly (after the
+   local clock jumped). Refused (0) while a burst runs, before the address
+   is known, or within `min_interval` s of the last one; 1 when started. */
+int PEER_Burst(PEER_Instance peer, int count, double min_interval);
 
 /* Non-zero when the peer needs its name resolved again: configured by
    name, address known, and unreachable for a long time. The engine clears

@@ -20,7 +20,7 @@ suite() {
 }
 suite unit tests/run-suite.sh unit "$@"
 if [ -x build/sim/cntpd-sim ]; then
-    suite sim build/sim/cntpd-sim --check
+    suite sim build/sim/cntpd-sim --check --seeds 5
 fi
 suite integration tests/integration/run.sh
 echo "$total_p passed, $total_f failed"

@@ -144,3 +144,122 @@ status_line() {
 field() {
     sed -n "s/.* $2 \([^ ]*\).*/\1/p" <<<"$1"
 }
+
+# ---- SNMP (issue 4): a private snmpd as AgentX master, net-snmp tools ------
+
+CNTP_OID=1.3.6.1.4.1.9.9.168          # ciscoNtpMIB
+CNTP_SYS=$CNTP_OID.1.1                # cntpSystem scalars .1 .. .11 (.0)
+CNTP_PEERS=$CNTP_OID.1.2.1.1          # cntpPeersVarEntry: .COLUMN.ASSOC
+CNTP_FILTER=$CNTP_OID.1.3.2.1         # cntpFilterRegisterEntry: .COLUMN.ASSOC.STAGE
+
+# start_snmpd NAME PORT: net-snmp's snmpd in the foreground as a private
+# AgentX master: UDP 127.0.0.1:PORT only, community "public" from 127.0.0.1,
+# AgentX socket $WORK/NAME/agentx.sock, no system config files (-C), no
+# MIB files loaded (MIBS=). Calling it again with the same NAME restarts on
+# the same socket and port. Sets SNMPD_PID, SNMPD_LOG, AGENTX_SOCK and
+# SNMP_AGENT (the address to give the tools).
+start_snmpd() {
+    local name=$1 port=$2
+    local dir=$WORK/$name
+    mkdir -p "$dir/persist"
+    AGENTX_SOCK=$dir/agentx.sock
+    SNMP_AGENT=127.0.0.1:$port
+    SNMPD_LOG=$dir/snmpd.log
+    {
+        echo "master agentx"
+        echo "agentXSocket $AGENTX_SOCK"
+        echo "agentXPerms 0660 0770"
+        echo "rocommunity public 127.0.0.1"
+        echo "dontLogTCPWrappersConnects yes"
+    } >"$dir/snmpd.conf"
+    MIBS= SNMP_PERSISTENT_DIR=$dir/persist snmpd -f -Lf "$SNMPD_LOG" -C -c "$dir/snmpd.conf" \
+        -p "$dir/snmpd.pid" "udp:$SNMP_AGENT" &
+    SNMPD_PID=$!
+    PIDS+=("$SNMPD_PID")
+    wait_until 10 snmpd_answers
+}
+
+# snmp TOOL ARGS...: a net-snmp tool (snmpget, snmpwalk, ...) as SNMPv2c
+# with community public, 2 s timeout, 1 retry, no MIB files unless ARGS
+# load some (see cntp_mib_args). ARGS include the agent ("$SNMP_AGENT").
+snmp() {
+    local tool=$1; shift
+    MIBS= "$tool" -v2c -c public -t 2 -r 1 "$@"
+}
+
+# snmpd_answers: snmpd itself answers (sysDescr.0).
+snmpd_answers() {
+    snmp snmpget -t 1 -r 0 -On "$SNMP_AGENT" 1.3.6.1.2.1.1.1.0 2>/dev/null | grep -q STRING
+}
+
+# cntp_answers: the subagent's subtree answers through snmpd (cntpSysStratum.0).
+cntp_answers() {
+    snmp snmpget -t 1 -r 0 -On "$SNMP_AGENT" "$CNTP_SYS.2.0" 2>/dev/null | grep -q INTEGER
+}
+
+# cntp_mib_args: print the tool options that load CISCO-NTP-MIB from
+# mibs/ (for names and snmptable), or nothing and fail when it does not load.
+cntp_mib_args() {
+    MIBS= snmptranslate -M "+$TOP/mibs" -m CISCO-NTP-MIB -On \
+        CISCO-NTP-MIB::cntpPeersEntryStatus >/dev/null 2>&1 || return 1
+    echo "-M +$TOP/mibs -m CISCO-NTP-MIB"
+}
+
+# snmp_value LINE: the value part of one tool output line ("OID = TYPE: V").
+snmp_value() {
+    sed -e 's/^[^=]* = //' -e 's/^[A-Za-z0-9-]*: //' -e 's/ *$//' <<<"$1"
+}
+
+# snmp_hex LINE: the octets of an OCTET STRING line printed with -Ox, as
+# lower-case hex without separators ("ffffc000").
+snmp_hex() {
+    snmp_value "$1" | tr -d ' \n' | tr 'A-F' 'a-f'
+}
+
+# ntp_signed HEX8 / ntp_unsigned HEX8: decode an NTPSignedTimeValue /
+# NTPUnsignedTimeValue (4 octets, 16.16, network order) the way an NMS such
+# as LibreNMS does: the integer word as a signed (resp. unsigned) 16-bit
+# number plus the fraction word / 65536. Prints seconds with 9 decimals.
+ntp_signed() {
+    local h=$1 w f
+    w=$((16#${h:0:4})) f=$((16#${h:4:4}))
+    [ "$w" -ge 32768 ] && w=$((w - 65536))
+    awk -v w="$w" -v f="$f" 'BEGIN { printf "%.9f\n", w + f / 65536 }'
+}
+ntp_unsigned() {
+    local h=$1
+    awk -v w="$((16#${h:0:4}))" -v f="$((16#${h:4:4}))" 'BEGIN { printf "%.9f\n", w + f / 65536 }'
+}
+
+# near A B TOL: |A - B| <= TOL (decimal numbers).
+near() {
+    awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'
+}
+
+# status_block PID LOG: ask cntpd for its status (SIGUSR1) and print that
+# whole report: the `system:` line, every `assoc N` line, `counters:`.
+status_block() {
+    local pid=$1 log=$2 before
+    before=$(grep -c 'counters:' "$log")
+    kill -USR1 "$pid"
+    wait_until 5 test "$(grep -c 'counters:' "$log")" -gt "$before" || return 1
+    awk -v n="$before" '/ system: /{ if (seen == n) on = 1 } on { print }
+        / counters: /{ seen++; if (on) exit }' "$log"
+}
+
+# start_fake_ntp NAME SHIFT [OPTIONS...]: tests/integration/fake_ntp.py, an
+# NTP server on 127.0.0.1 whose clock reads SHIFT seconds off this machine's
+# (it only writes timestamps; it changes no clock). OPTIONS as the script's
+# (--count N, --stratum N, --refid XXXX, ...). Sets FAKE_PID and FAKE_PORTS
+# (the ports it listens on, one per association to configure).
+start_fake_ntp() {
+    local name=$1 shift_s=$2; shift 2
+    local dir=$WORK/$name
+    mkdir -p "$dir"
+    python3 "$TOP/tests/integration/fake_ntp.py" --shift "$shift_s" \
+        --ports-file "$dir/ports" "$@" >"$dir/fake.log" 2>&1 &
+    FAKE_PID=$!
+    PIDS+=("$FAKE_PID")
+    wait_until 10 test -s "$dir/ports" || return 1
+    FAKE_PORTS=$(cut -d' ' -f1 "$dir/ports")
+}

@@ -1,6 +1,8 @@
 /* sim_clock — see sim_clock.h. */
 #include "sim_clock.h"
 
+#include "sched.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -146,6 +148,19 @@ static int sim_slew(double offset)
     return 0;
 }
 
+static void announce(void *arg)
+{
+    (void)arg;
+    CLK_NotifyExternalStep();
+}
+
+void SIMC_AnnounceSet(void)
+{
+    /* As the kernel does for a timerfd with TFD_TIMER_CANCEL_ON_SET: the
+       watcher learns of it from its event loop, after the fact. */
+    SCH_AddTimer(0.0, announce, NULL);
+}
+
 static int sim_step(double offset)
 {
     now_state();
@@ -154,6 +169,8 @@ static int sim_step(double offset)
     c.stats.stepped += fabs(offset);
     if (c.step_hook)
         c.step_hook(offset, SIMS_Elapsed());
+    /* Our own steps are announced too, like any clock set. */
+    SIMC_AnnounceSet();
     return 0;
 }
 

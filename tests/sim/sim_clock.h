@@ -74,6 +74,10 @@ void SIMC_Inject(double offset);
 
 const SIMC_Stats *SIMC_GetStats(void);
 
+/* Report a clock set to the engine the way the kernel's cancel-on-set
+   timerfd does (from the loop, after the fact). */
+void SIMC_AnnounceSet(void);
+
 /* Called on every driver step with the amount (s) and elapsed time, so the
    metrics can attribute steps to bumps; NULL to remove. */
 void SIMC_SetStepHook(void (*hook)(double offset, double elapsed));

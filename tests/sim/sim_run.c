@@ -41,6 +41,8 @@ static void bump(void *arg)
 {
     (void)arg;
     SIMC_Inject(scenario->bump_size);
+    if (scenario->bump_announced)
+        SIMC_AnnounceSet();
 }
 
 /* The configuration as an operator would write it, through the real

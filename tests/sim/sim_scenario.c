@@ -23,7 +23,7 @@
    (about 0.02 ppm over a 40 000 s run: a quiet quartz oscillator). */
 #define START .phase = 10e-3, .freq_error = 20.0, .wander = 1e-4
 
-#define VM_BUMPS .bump_interval = 5000.0, .bump_size = 0.132
+#define VM_BUMPS .bump_interval = 5000.0, .bump_size = 0.132, .bump_announced = 1
 
 static const SIM_Scenario scenarios[] = {
     {

@@ -20,6 +20,10 @@ typedef struct {
     double wander;           /* ppm / sqrt(s), frequency random walk */
     double bump_interval;    /* s, mean time between VM bumps (exponential); 0: none */
     double bump_size;        /* s added to the local clock by each bump */
+    int bump_announced;      /* the bump is a clock *set* (hypervisor time sync,
+                                settimeofday) that the kernel reports to
+                                timerfd TFD_TIMER_CANCEL_ON_SET watchers; 0: a
+                                silent jump (clocksource glitch) */
     int slew_only;           /* run as with -x */
     int bad_server;          /* index of a server that must never be system peer, -1 */
 } SIM_Scenario;

@@ -1,8 +1,8 @@
 /*
  * Unit tests for filter: the RFC 5905 §10 clock filter (ring register,
  * minimum-delay selection, peer dispersion and jitter, "use a sample only
- * once", popcorn spikes, confirmed jumps, offset shifting after a step,
- * dispersion aging). Expected values are worked out by hand from the RFC
+ * once", popcorn spikes, confirmed jumps, offsets compared with the phase
+ * corrections made by then, dispersion aging). Expected values are worked out by hand from the RFC
  * formulas: peer dispersion = sum over the stages sorted by delay of
  * disp_i / 2^(i+1), missing stages counting as FLT_MAXDISP; jitter =
  * sqrt(sum (offset_i - offset_0)^2 / (m - 1)) over the m good stages,
@@ -64,7 +64,7 @@ static int teardown(void **state)
 
 static FLT_Result add(FLT_Filter *f, double offset, double delay, double disp, double now)
 {
-    return FLT_AddSample(f, offset, delay, disp, now, PREC, POLL, JUMP);
+    return FLT_AddSample(f, offset, delay, disp, 0.0, now, PREC, POLL, JUMP);
 }
 
 static void test_default_phi(void **state)
@@ -231,8 +231,8 @@ static void test_jitter_floor(void **state)
 
     (void)state;
     FLT_Reset(&f);
-    assert_int_equal(FLT_AddSample(&f, 0.5, 0.010, 0.001, 0.0, 1e-3, POLL, JUMP), FLT_UPDATED);
-    assert_int_equal(FLT_AddSample(&f, 0.5001, 0.020, 0.001, 64.0, 1e-3, POLL, JUMP),
+    assert_int_equal(FLT_AddSample(&f, 0.5, 0.010, 0.001, 0.0, 0.0, 1e-3, POLL, JUMP), FLT_UPDATED);
+    assert_int_equal(FLT_AddSample(&f, 0.5001, 0.020, 0.001, 0.0, 64.0, 1e-3, POLL, JUMP),
                      FLT_NO_UPDATE);
     /* RMS 1e-4 is below the precision 1e-3: floored. */
     assert_dbl_near(f.jitter, 1e-3, 0.0);
@@ -346,10 +346,10 @@ static void test_use_sample_once(void **state)
 static void fill_for_spike(FLT_Filter *f, double poll)
 {
     FLT_Reset(f);
-    assert_int_equal(FLT_AddSample(f, 0.0, 0.001, 0.001, 0.0, PREC, poll, 0.0), FLT_UPDATED);
+    assert_int_equal(FLT_AddSample(f, 0.0, 0.001, 0.001, 0.0, 0.0, PREC, poll, 0.0), FLT_UPDATED);
     for (int k = 1; k <= 7; k++) {
         double off = 0.5 + (k % 2 ? 1e-4 : -1e-4);
-        assert_int_equal(FLT_AddSample(f, off, 0.010 + 0.001 * k, 0.001, 64.0 * k, PREC, poll,
+        assert_int_equal(FLT_AddSample(f, off, 0.010 + 0.001 * k, 0.001, 0.0, 64.0 * k, PREC, poll,
                                        0.0),
                          FLT_NO_UPDATE);
     }
@@ -363,13 +363,14 @@ static void test_spike_suppressed_then_accepted(void **state)
     fill_for_spike(&f, 64.0);
     /* The epoch-0 stage leaves the ring; best: epoch 64 (delay 0.011),
        64 s < 2 * 64 s after the one in use. */
-    assert_int_equal(FLT_AddSample(&f, 0.5, 0.020, 0.001, 512.0, PREC, 64.0, 0.0), FLT_SPIKE);
+    assert_int_equal(FLT_AddSample(&f, 0.5, 0.020, 0.001, 0.0, 512.0, PREC, 64.0, 0.0), FLT_SPIKE);
     assert_int_equal(f.spikes, 1);
     assert_dbl_near(f.offset, 0.0, 0.0);
     assert_dbl_near(f.epoch, 0.0, 0.0);
     /* The epoch-64 stage leaves; best: epoch 128 (delay 0.012), exactly
        two poll intervals after: accepted. */
-    assert_int_equal(FLT_AddSample(&f, 0.5, 0.021, 0.001, 576.0, PREC, 64.0, 0.0), FLT_UPDATED);
+    assert_int_equal(FLT_AddSample(&f, 0.5, 0.021, 0.001, 0.0, 576.0, PREC, 64.0, 0.0),
+                     FLT_UPDATED);
     assert_int_equal(f.spikes, 1);
     assert_dbl_near(f.offset, 0.4999, 0.0);
     assert_dbl_near(f.delay, 0.012, 0.0);
@@ -383,7 +384,8 @@ static void test_spike_window_is_two_polls(void **state)
 
     (void)state;
     fill_for_spike(&f, 32.0);
-    assert_int_equal(FLT_AddSample(&f, 0.5, 0.020, 0.001, 512.0, PREC, 32.0, 0.0), FLT_UPDATED);
+    assert_int_equal(FLT_AddSample(&f, 0.5, 0.020, 0.001, 0.0, 512.0, PREC, 32.0, 0.0),
+                     FLT_UPDATED);
     assert_int_equal(f.spikes, 0);
     assert_dbl_near(f.offset, 0.5001, 0.0);
     assert_dbl_near(f.epoch, 64.0, 0.0);
@@ -422,10 +424,15 @@ static void fill_base(FLT_Filter *f, double base)
         assert_int_equal(add(f, base, 0.010 + 0.001 * k, 0.001, 64.0 * k), FLT_NO_UPDATE);
 }
 
-/* Three consistent samples 1 s away (higher delays, so none is used on its
-   own): the third confirms the jump. Older stages go; the output follows
-   the best of the three. No aging (PHI = 0) so the dispersion is exact:
-   0.001 * (1/2 + 1/4 + 1/8) + 16 * (1/16 + ... + 1/256) = 1.938375. */
+/* Three consistent samples about 1 s away (higher delays, so none is used
+   on its own): the third confirms the jump. The changes against the offset
+   in use (0.001) are 0.999, 1.009 and 1.003; the older stages are re-based
+   by their median, 1.003 (not the mean 1.00367, not the lowest-delay
+   sample's 0.999), and the output is taken afresh from the whole register:
+   the re-based stage of least delay, offset 0.001 + 1.003 = 1.004.
+   No aging (PHI = 0): 7 stages of 0.001 s and one missing:
+   0.001 * (1 - 1/128) + 16/256. Jitter about 1.004: 0 (x3, re-based),
+   -0.004, +0.006, 0: sqrt(52e-6 / 6). */
 static void test_jump_confirmed(void **state)
 {
     FLT_Filter f;
@@ -433,30 +440,38 @@ static void test_jump_confirmed(void **state)
     (void)state;
     FLT_Phi = 0.0;
     fill_base(&f, 0.001);
-    assert_int_equal(add(&f, 1.000, 0.030, 0.001, 256.0), FLT_NO_UPDATE);
+    assert_int_equal(add(&f, 1.000, 0.020, 0.001, 256.0), FLT_NO_UPDATE);
     assert_int_equal(add(&f, 1.010, 0.025, 0.001, 320.0), FLT_NO_UPDATE);
     assert_dbl_near(f.offset, 0.001, 0.0);
     assert_int_equal(FLT_ValidStages(&f), 6);
-    assert_int_equal(add(&f, 1.005, 0.020, 0.001, 384.0), FLT_JUMP);
+    assert_int_equal(add(&f, 1.004, 0.030, 0.001, 384.0), FLT_JUMP);
     assert_int_equal(f.have_sample, 1);
-    assert_dbl_near(f.offset, 1.005, 0.0);
-    assert_dbl_near(f.delay, 0.020, 0.0);
-    assert_dbl_near(f.epoch, 384.0, 0.0);
-    assert_dbl_near(f.jitter, 0.005, 1e-12);
-    assert_dbl_near(f.dispersion, 1.938375, 1e-12);
-    assert_int_equal(FLT_ValidStages(&f), 3);
-    assert_dbl_near(FLT_GetStage(&f, 0)->offset, 1.005, 0.0);
+    assert_dbl_near(f.offset, 1.004, 1e-12);
+    assert_dbl_near(f.delay, 0.010, 0.0);
+    assert_dbl_near(f.epoch, 0.0, 0.0);
+    assert_dbl_near(f.jitter, sqrt(52e-6 / 6.0), 1e-12);
+    assert_dbl_near(f.dispersion, 0.001 * 127.0 / 128.0 + 0.0625, 1e-12);
+    /* Nothing dropped: the new samples as they came, the old re-based. */
+    assert_int_equal(FLT_ValidStages(&f), 7);
+    assert_dbl_near(FLT_GetStage(&f, 0)->offset, 1.004, 0.0);
     assert_dbl_near(FLT_GetStage(&f, 1)->offset, 1.010, 0.0);
     assert_dbl_near(FLT_GetStage(&f, 2)->offset, 1.000, 0.0);
-    assert_null(FLT_GetStage(&f, 3));
+    for (int age = 3; age < 7; age++) {
+        assert_dbl_near(FLT_GetStage(&f, age)->offset, 1.004, 1e-12);
+        assert_dbl_near(FLT_GetStage(&f, age)->delay, 0.010 + 0.001 * (6 - age), 1e-15);
+    }
+    assert_null(FLT_GetStage(&f, 7));
 
-    /* Afterwards the filter runs normally on the new samples. */
-    assert_int_equal(add(&f, 1.006, 0.015, 0.001, 448.0), FLT_UPDATED);
-    assert_dbl_near(f.offset, 1.006, 0.0);
-    assert_int_equal(FLT_ValidStages(&f), 4);
-    assert_null(FLT_GetStage(&f, 4));
+    /* Afterwards the filter runs normally: a higher delay changes nothing,
+       a lower one is used. */
+    assert_int_equal(add(&f, 1.006, 0.015, 0.001, 448.0), FLT_NO_UPDATE);
+    assert_dbl_near(f.offset, 1.004, 1e-12);
+    assert_int_equal(add(&f, 1.005, 0.005, 0.001, 512.0), FLT_UPDATED);
+    assert_dbl_near(f.offset, 1.005, 0.0);
+    assert_dbl_near(f.epoch, 512.0, 0.0);
 }
 
+/* Changes -0.300, -0.310, -0.305: median -0.305. */
 static void test_jump_negative(void **state)
 {
     FLT_Filter f;
@@ -466,8 +481,27 @@ static void test_jump_negative(void **state)
     assert_int_equal(add(&f, -0.300, 0.020, 0.001, 256.0), FLT_NO_UPDATE);
     assert_int_equal(add(&f, -0.310, 0.030, 0.001, 320.0), FLT_NO_UPDATE);
     assert_int_equal(add(&f, -0.305, 0.025, 0.001, 384.0), FLT_JUMP);
-    assert_dbl_near(f.offset, -0.300, 0.0);
-    assert_int_equal(FLT_ValidStages(&f), 3);
+    assert_dbl_near(f.offset, -0.305, 1e-15);
+    assert_dbl_near(f.delay, 0.010, 0.0);
+    assert_int_equal(FLT_ValidStages(&f), 7);
+}
+
+/* Stages of a lost poll (MAXDISP) are not re-based. */
+static void test_jump_rebases_only_good_stages(void **state)
+{
+    FLT_Filter f;
+
+    (void)state;
+    fill_base(&f, 0.0);
+    assert_int_equal(add(&f, 0.0, 0.001, FLT_MAXDISP, 200.0), FLT_NO_UPDATE);
+    add(&f, 0.5, 0.020, 0.001, 256.0);
+    add(&f, 0.5, 0.020, 0.001, 320.0);
+    assert_int_equal(add(&f, 0.5, 0.020, 0.001, 384.0), FLT_JUMP);
+    assert_dbl_near(FLT_GetStage(&f, 3)->offset, 0.0, 0.0);   /* the lost poll */
+    for (int age = 4; age < 8; age++)
+        assert_dbl_near(FLT_GetStage(&f, age)->offset, 0.5, 0.0);
+    assert_dbl_near(f.offset, 0.5, 0.0);
+    assert_int_equal(FLT_ValidStages(&f), 7);
 }
 
 /* Beyond the threshold but spread 0.1 >= 0.128 / 2: not a jump. */
@@ -493,18 +527,23 @@ static void test_jump_spread_boundary(void **state)
 
     (void)state;
     fill_base(&f, 0.0);
-    assert_int_equal(FLT_AddSample(&f, 1.0, 0.030, 0.001, 256.0, PREC, POLL, thr), FLT_NO_UPDATE);
-    assert_int_equal(FLT_AddSample(&f, 1.125, 0.030, 0.001, 320.0, PREC, POLL, thr), FLT_NO_UPDATE);
-    assert_int_equal(FLT_AddSample(&f, 1.0625, 0.030, 0.001, 384.0, PREC, POLL, thr),
+    assert_int_equal(FLT_AddSample(&f, 1.0, 0.030, 0.001, 0.0, 256.0, PREC, POLL, thr),
+                     FLT_NO_UPDATE);
+    assert_int_equal(FLT_AddSample(&f, 1.125, 0.030, 0.001, 0.0, 320.0, PREC, POLL, thr),
+                     FLT_NO_UPDATE);
+    assert_int_equal(FLT_AddSample(&f, 1.0625, 0.030, 0.001, 0.0, 384.0, PREC, POLL, thr),
                      FLT_NO_UPDATE);
     assert_dbl_near(f.offset, 0.0, 0.0);
 
     fill_base(&f, 0.0);
-    assert_int_equal(FLT_AddSample(&f, 1.0, 0.030, 0.001, 256.0, PREC, POLL, thr), FLT_NO_UPDATE);
-    assert_int_equal(FLT_AddSample(&f, 1.0625, 0.031, 0.001, 320.0, PREC, POLL, thr),
+    assert_int_equal(FLT_AddSample(&f, 1.0, 0.030, 0.001, 0.0, 256.0, PREC, POLL, thr),
                      FLT_NO_UPDATE);
-    assert_int_equal(FLT_AddSample(&f, 1.03125, 0.032, 0.001, 384.0, PREC, POLL, thr), FLT_JUMP);
-    assert_dbl_near(f.offset, 1.0, 0.0);
+    assert_int_equal(FLT_AddSample(&f, 1.0625, 0.031, 0.001, 0.0, 320.0, PREC, POLL, thr),
+                     FLT_NO_UPDATE);
+    assert_int_equal(FLT_AddSample(&f, 1.03125, 0.032, 0.001, 0.0, 384.0, PREC, POLL, thr),
+                     FLT_JUMP);
+    /* Re-based by the median change 1.03125; the base stage is the best. */
+    assert_dbl_near(f.offset, 1.03125, 0.0);
 }
 
 /* Not beyond the threshold on one side for all three: no jump. */
@@ -535,40 +574,97 @@ static void test_jump_disabled(void **state)
     (void)state;
     fill_base(&f, 0.0);
     for (int k = 0; k < 3; k++)
-        assert_int_equal(FLT_AddSample(&f, 1.0, 0.030, 0.001, 256.0 + 64.0 * k, PREC, POLL, 0.0),
+        assert_int_equal(FLT_AddSample(&f, 1.0, 0.030, 0.001, 0.0, 256.0 + 64.0 * k, PREC, POLL,
+                                       0.0),
                          FLT_NO_UPDATE);
     assert_dbl_near(f.offset, 0.0, 0.0);
     assert_int_equal(FLT_ValidStages(&f), 7);
 }
 
-/* After a step of +0.5 s every stored offset is 0.5 s smaller, so samples
-   taken after the step agree with the register and are no jump. */
-static void test_shift_offsets(void **state)
+static FLT_Result addp(FLT_Filter *f, double offset, double delay, double phase, double now)
+{
+    return FLT_AddSample(f, offset, delay, 0.001, phase, now, PREC, POLL, JUMP);
+}
+
+/* Samples are compared as offset + phase. We stepped the clock +0.5 s
+   between the first sample (offset 0.5) and the others (offset 0.0, phase
+   0.5): they agree, so the jitter is the precision floor and there is no
+   jump. The output keeps its raw offset and its phase. */
+static void test_phase_compares_uncorrected(void **state)
 {
     FLT_Filter f;
 
     (void)state;
     FLT_Reset(&f);
-    add(&f, 0.5, 0.010, 0.001, 0.0);
-    add(&f, 0.6, 0.020, 0.001, 64.0);
-    add(&f, 0.7, 0.030, 0.001, 128.0);
-    FLT_ShiftOffsets(&f, 0.5);
-    assert_dbl_near(f.offset, 0.0, 1e-15);
-    assert_dbl_near(FLT_GetStage(&f, 0)->offset, 0.2, 1e-15);
-    assert_dbl_near(FLT_GetStage(&f, 1)->offset, 0.1, 1e-15);
-    assert_dbl_near(FLT_GetStage(&f, 2)->offset, 0.0, 1e-15);
-    /* Other fields untouched. */
-    assert_dbl_near(FLT_GetStage(&f, 2)->delay, 0.010, 0.0);
-    assert_dbl_near(f.delay, 0.010, 0.0);
+    assert_int_equal(addp(&f, 0.5, 0.010, 0.0, 0.0), FLT_UPDATED);
+    assert_dbl_near(f.phase, 0.0, 0.0);
+    assert_int_equal(addp(&f, 0.0, 0.020, 0.5, 64.0), FLT_NO_UPDATE);
+    assert_dbl_near(f.jitter, PREC, 0.0);
+    assert_int_equal(addp(&f, 0.0, 0.021, 0.5, 128.0), FLT_NO_UPDATE);
+    assert_int_equal(addp(&f, 0.0, 0.022, 0.5, 192.0), FLT_NO_UPDATE);
+    assert_dbl_near(f.offset, 0.5, 0.0);
+    assert_dbl_near(f.phase, 0.0, 0.0);
+    assert_dbl_near(FLT_GetStage(&f, 0)->phase, 0.5, 0.0);
+    assert_dbl_near(FLT_GetStage(&f, 3)->phase, 0.0, 0.0);
 
-    for (int k = 0; k < 3; k++)
-        assert_int_equal(add(&f, 0.0, 0.040, 0.001, 192.0 + 64.0 * k), FLT_NO_UPDATE);
-    assert_dbl_near(f.offset, 0.0, 1e-15);
+    /* A new best after the step: raw offset and phase are taken over. */
+    assert_int_equal(addp(&f, 0.001, 0.005, 0.5, 256.0), FLT_UPDATED);
+    assert_dbl_near(f.offset, 0.001, 0.0);
+    assert_dbl_near(f.phase, 0.5, 0.0);
+    /* Jitter about 0.501: four stages at 0.5. */
+    assert_dbl_near(f.jitter, 0.001, 1e-12);
+}
 
-    /* Negative step. */
-    FLT_ShiftOffsets(&f, -0.25);
-    assert_dbl_near(f.offset, 0.25, 1e-15);
-    assert_dbl_near(FLT_GetStage(&f, 0)->offset, 0.25, 1e-15);
+/* The same raw offsets without the phase would be a jump of -0.5 s... */
+static void test_phase_without_it_is_a_jump(void **state)
+{
+    FLT_Filter f;
+
+    (void)state;
+    FLT_Reset(&f);
+    addp(&f, 0.5, 0.010, 0.0, 0.0);
+    addp(&f, 0.0, 0.020, 0.0, 64.0);
+    addp(&f, 0.0, 0.021, 0.0, 128.0);
+    assert_int_equal(addp(&f, 0.0, 0.022, 0.0, 192.0), FLT_JUMP);
+    assert_dbl_near(f.offset, 0.0, 0.0);
+}
+
+/* ...and unchanged raw offsets after our +0.5 s step mean the other clock
+   moved by +0.5 s: a jump, the old stage re-based to 1.0 (its phase 0). */
+static void test_phase_reveals_jump(void **state)
+{
+    FLT_Filter f;
+
+    (void)state;
+    FLT_Reset(&f);
+    addp(&f, 0.5, 0.010, 0.0, 0.0);
+    addp(&f, 0.5, 0.020, 0.5, 64.0);
+    addp(&f, 0.5, 0.021, 0.5, 128.0);
+    assert_int_equal(addp(&f, 0.5, 0.022, 0.5, 192.0), FLT_JUMP);
+    assert_dbl_near(f.offset + f.phase, 1.0, 1e-15);
+    assert_dbl_near(FLT_GetStage(&f, 3)->offset, 1.0, 1e-15);
+}
+
+/* The spike gate compares offset + phase too: in the spike scenario with
+   the register's raw offsets at ~0 but phase 0.5 the best is 0.5 s away
+   from the offset in use (0, phase 0): suppressed. With phase 0 the same
+   raw offsets agree with it. */
+static void test_phase_in_spike_gate(void **state)
+{
+    FLT_Filter f;
+
+    (void)state;
+    for (int with_phase = 0; with_phase < 2; with_phase++) {
+        double ph = with_phase ? 0.5 : 0.0;
+        FLT_Reset(&f);
+        assert_int_equal(FLT_AddSample(&f, 0.0, 0.001, 0.001, 0.0, 0.0, PREC, 64.0, 0.0),
+                         FLT_UPDATED);
+        for (int k = 1; k <= 7; k++)
+            FLT_AddSample(&f, k % 2 ? 1e-4 : -1e-4, 0.010 + 0.001 * k, 0.001, ph, 64.0 * k,
+                          PREC, 64.0, 0.0);
+        FLT_Result r = FLT_AddSample(&f, 0.0, 0.020, 0.001, ph, 512.0, PREC, 64.0, 0.0);
+        assert_int_equal(r, with_phase ? FLT_SPIKE : FLT_UPDATED);
+    }
 }
 
 /* Ring: after 11 samples, ages 0..7 are samples 11..4; age 8 and negative
@@ -580,7 +676,7 @@ static void test_get_stage_ring_wrap(void **state)
     (void)state;
     FLT_Reset(&f);
     for (int k = 1; k <= 11; k++) {
-        FLT_AddSample(&f, 0.001 * k, 0.010 + 0.001 * k, 0.001, 64.0 * k, PREC, POLL, 0.0);
+        FLT_AddSample(&f, 0.001 * k, 0.010 + 0.001 * k, 0.001, 0.0, 64.0 * k, PREC, POLL, 0.0);
         int filled = k < FLT_STAGES ? k : FLT_STAGES;
         assert_int_equal(FLT_ValidStages(&f), filled);
         assert_non_null(FLT_GetStage(&f, filled - 1));
@@ -625,7 +721,7 @@ static void test_random_against_formula(void **state)
             /* Distinct delays: a random permutation-like key plus k. */
             del[k] = 0.010 + (rand_r(&seed) % 1000) * 1e-5 + k * 1e-9;
             disp[k] = (rand_r(&seed) % 1000 + 1) * 1e-5;
-            last = FLT_AddSample(&f, off[k], del[k], disp[k], 64.0 * k, PREC, POLL, 0.0);
+            last = FLT_AddSample(&f, off[k], del[k], disp[k], 0.0, 64.0 * k, PREC, POLL, 0.0);
         }
         /* The last 8: selection sort by delay. */
         int idx[8];
@@ -680,7 +776,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jump_spread_boundary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jump_needs_all_three, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jump_disabled, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shift_offsets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jump_rebases_only_good_stages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phase_compares_uncorrected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phase_without_it_is_a_jump, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phase_reveals_jump, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phase_in_spike_gate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_stage_ring_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_against_formula, setup, teardown),
     };
