@@ -55,6 +55,9 @@ void CLK_Init(const CLK_Driver *driver)
 void CLK_Fini(void)
 {
     drv = NULL;
+    own_step_pending = 0;
+    external_handler = NULL;
+    external_arg = NULL;
     free(step_handlers);
     step_handlers = NULL;
     n_step_handlers = max_step_handlers = 0;

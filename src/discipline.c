@@ -16,7 +16,7 @@
 #include "mem.h"
 #include "sched.h"
 
-#define MAX_SAMPLES 64
+#define MAX_SAMPLES 16
 #define MIN_RUNS_SAMPLES 6        /* below this the runs test says nothing */
 #define PHASE_SAMPLES 4           /* newest samples that set the phase */
 #define SPIKE_THRESHOLD 0.128     /* s: larger jumps are spikes even with -x */
@@ -493,22 +493,31 @@ DSC_Result DSC_Update(double now, double offset, double sigma, int confirmed_jum
 int DSC_ReadDriftFile(const char *path, double *ppm)
 {
     FILE *f = fopen(path, "r");
-    char buf[128], *end;
+    char buf[4096], *end;
 
     if (!f) {
-        if (errno == ENOENT)
-            return 0;
-        LOG(LOGS_WARN, "cannot read drift file %s: %s", path, strerror(errno));
+        if (errno != ENOENT)
+            LOG(LOGS_WARN, "cannot read drift file %s: %s", path, strerror(errno));
         return 0;
     }
     size_t n = fread(buf, 1, sizeof buf - 1, f);
+    int failed = ferror(f);
+    int more = !failed && fgetc(f) != EOF;
     fclose(f);
+    if (failed) {
+        /* A read error (or a directory) is not a corrupt file: leave it. */
+        LOG(LOGS_WARN, "cannot read drift file %s: %s", path, strerror(errno ? errno : EIO));
+        return 0;
+    }
     buf[n] = '\0';
     errno = 0;
     double v = strtod(buf, &end);
+    int parsed = end != buf;
     while (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')
         end++;
-    if (n == 0 || end == buf || *end != '\0' || errno || !isfinite(v) ||
+    /* One number and nothing else: no embedded NUL (strlen stops there),
+       nothing past it, within the kernel's frequency range. */
+    if (!parsed || more || strlen(buf) != n || *end != '\0' || errno || !isfinite(v) ||
         fabs(v) > DSC_MAX_FREQUENCY) {
         char aside[4096];
         snprintf(aside, sizeof aside, "%s.corrupt", path);

@@ -64,7 +64,7 @@ static int startup_settled;
 /* Extra packets sent to every source when the local clock seems to have
    jumped, and the least time between such bursts (s). */
 #define CONFIRM_BURST 4
-#define CONFIRM_BURST_INTERVAL 60.0
+#define CONFIRM_BURST_INTERVAL 16.0
 
 static void start_resolve(Assoc *a);
 
@@ -219,13 +219,16 @@ static void external_step(void *arg)
     burst_all("the clock was set by another program");
 }
 
-/* The standard error of one sample for the discipline: the source's
-   jitter, and half of how much longer its delay was than the shortest in
-   the filter (the part of the path that may be asymmetric). */
+/* The standard error of one sample for the discipline: mostly half of how
+   much longer its delay was than the shortest in the filter (the queueing
+   that may sit on one direction only), plus a tenth of the source's jitter
+   as a floor. Weighting by delay excess lets the shortest-delay samples
+   carry the estimate, as the clock filter does, without discarding the
+   rest (the simulator's asym-jitter and wan scenarios chose the tenth). */
 static double sample_sigma(const PEER_SelectInfo *in)
 {
     double excess = (in->newest_delay - in->min_delay) / 2.0;
-    return fmax(sqrt(in->jitter * in->jitter + excess * excess), CLK_GetPrecision());
+    return fmax(sqrt(0.01 * in->jitter * in->jitter + excess * excess), CLK_GetPrecision());
 }
 
 static void handle_panic(void)

@@ -112,7 +112,10 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
         double jump = d[FLT_JUMP_CONFIRM / 2];
         for (int age = FLT_JUMP_CONFIRM; age < FLT_STAGES; age++) {
             FLT_Stage *st = &f->stage[(f->newest - age + FLT_STAGES) % FLT_STAGES];
-            if (st->valid && st->dispersion < FLT_MAXDISP)
+            /* Only stages still at the old level: one taken after the jump
+               (a suppressed spike) already shows it. */
+            if (st->valid && st->dispersion < FLT_MAXDISP &&
+                fabs(uncorrected(st) - (f->offset + f->phase)) < jump_threshold / 2.0)
                 st->offset += jump;
         }
         f->have_sample = 0;
@@ -153,9 +156,15 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
         return FLT_NO_UPDATE;
     }
 
-    /* Popcorn spike: an offset far outside the jitter that follows the last
-       update too soon is suppressed; after two poll intervals a persistent
-       change is accepted (it was not a spike after all). */
+    /* Popcorn spike (as ntpd 4.2.8): a new best sample farther from the
+       one in use than FLT_SGATE times the jitter *including it*, following
+       the last update too soon, is suppressed; after two poll intervals a
+       persistent change is accepted. Because the spike raises the jitter it
+       is judged by, this catches a spike only when the register already
+       holds several samples near it; the discipline weights every sample
+       by its delay and confirms large offsets itself, which is where
+       outliers are really handled (gating on the previous jitter instead
+       delayed legitimate changes in the simulator). */
     if (f->have_sample && m > 1 &&
         fabs(uncorrected(best) - (f->offset + f->phase)) > FLT_SGATE * jitter &&
         best->epoch - f->epoch < 2.0 * poll_interval) {

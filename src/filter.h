@@ -75,7 +75,8 @@ FLT_Result FLT_AddSample(FLT_Filter *f, double offset, double delay, double disp
 int FLT_ValidStages(const FLT_Filter *f);
 
 /* The `age`-th most recent stage (0 = newest), or NULL past the filled
-   ones. `dispersion_now` gets the stage's dispersion aged to `now`. */
+   ones. Its dispersion is as of the last shift (FLT_Dispersion ages the
+   peer's). */
 const FLT_Stage *FLT_GetStage(const FLT_Filter *f, int age);
 
 /* Peer dispersion aged to `now` (s). */

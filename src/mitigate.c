@@ -170,7 +170,8 @@ void SEL_Run(PEER_Instance *peers, int n, double now, int sys_poll,
                 sum += d * d;
             }
             cand[i].sel_jitter = ns > 1 ? sqrt(sum / (ns - 1)) : 0.0;
-            if (cand[i].sel_jitter > cand[worst].sel_jitter)
+            /* Ties go to the later (worse-metric) survivor. */
+            if (cand[i].sel_jitter >= cand[worst].sel_jitter)
                 worst = i;
             if (cand[i].info.jitter < min_peer_jitter)
                 min_peer_jitter = cand[i].info.jitter;

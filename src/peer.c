@@ -200,16 +200,26 @@ void PEER_SetAddress(PEER_Instance p, const NTP_Addr *addr)
 
 int PEER_Burst(PEER_Instance p, int count, double min_interval)
 {
-    double now = SCH_Monotonic();
+    double now = SCH_Monotonic(), wait = 0.0;
 
-    if (!p->addr.len || p->stopped || p->burst > 0 || count < 1 ||
-        (p->last_forced_burst > 0 && now - p->last_forced_burst < min_interval))
+    if (!p->addr.len || p->stopped || count < 1)
         return 0;
     if (count >= PEER_BURST_COUNT)
         count = PEER_BURST_COUNT - 1;
-    p->last_forced_burst = now;
+    if (p->burst > 0) {
+        /* Already measuring: make sure it lasts long enough. */
+        if (p->burst < count)
+            p->burst = count;
+        return 1;
+    }
+    /* Too soon after the last forced burst: start it as soon as allowed
+       rather than drop it, so a second jump shortly after the first is
+       still seen quickly. */
+    if (p->last_forced_burst > 0 && now - p->last_forced_burst < min_interval)
+        wait = p->last_forced_burst + min_interval - now;
+    p->last_forced_burst = now + wait;
     p->burst = count;
-    schedule_poll(p, 0.1 + 0.4 * random() / (double)RAND_MAX);
+    schedule_poll(p, wait + 0.1 + 0.4 * random() / (double)RAND_MAX);
     return 1;
 }
 
@@ -285,13 +295,12 @@ static void poll_timeout(void *arg)
     p->reach <<= 1;
     p->unreach++;
 
-    /* Three polls without a reply: age the filter with a dummy sample so the
-       peer's dispersion grows and selection stops trusting it (RFC 5905). */
-    if (old_reach && (p->reach & 0x7) == 0)
-        FLT_AddSample(&p->filter, 0.0, 0.0, FLT_MAXDISP, phase_at(SCH_Monotonic()),
-                      SCH_Monotonic(), CLK_GetPrecision(),
-                      ldexp(1.0, p->hpoll), 0.0);
-
+    /* RFC 5905 shifts a dummy sample of MAXDISP dispersion into the filter
+       after three unanswered polls. cntpd does not: on a lossy path (an
+       upstream that rate-limits UDP) those dummies push the source's
+       distance past maxdist again and again and synchronisation flaps. A
+       silent source still becomes unfit when the reach register empties,
+       and its dispersion grows at PHI meanwhile. */
     if (p->reach == 0) {
         if (old_reach) {
             set_reachable(p, 0);

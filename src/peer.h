@@ -128,10 +128,11 @@ void PEER_Destroy(PEER_Instance peer);
    polling; a later call (re-resolution) switches to the new address. */
 void PEER_SetAddress(PEER_Instance peer, const NTP_Addr *addr);
 
-/* Send `count` extra packets PEER_BURST_INTERVAL apart starting now,
-   without touching the reach register, to re-measure quickly (after the
-   local clock jumped). Refused (0) while a burst runs, before the address
-   is known, or within `min_interval` s of the last one; 1 when started. */
+/* Send `count` extra packets PEER_BURST_INTERVAL apart, without touching
+   the reach register, to re-measure quickly (after the local clock
+   jumped): at once, or `min_interval` s after the last forced burst if
+   that was more recent; a burst in progress is lengthened to `count`.
+   0 when impossible (no address yet, refused by the server), else 1. */
 int PEER_Burst(PEER_Instance peer, int count, double min_interval);
 
 /* Non-zero when the peer needs its name resolved again: configured by

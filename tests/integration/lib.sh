@@ -242,9 +242,45 @@ status_block() {
     local pid=$1 log=$2 before
     before=$(grep -c 'counters:' "$log")
     kill -USR1 "$pid"
-    wait_until 5 test "$(grep -c 'counters:' "$log")" -gt "$before" || return 1
+    # (A function, so the count is taken again at every try.)
+    wait_until 5 _log_count_above "$log" 'counters:' "$before" || return 1
     awk -v n="$before" '/ system: /{ if (seen == n) on = 1 } on { print }
         / counters: /{ seen++; if (on) exit }' "$log"
+}
+
+# consistent_walk PID LOG OID [TOOL-OPTIONS...]: walk OID (numeric OIDs,
+# octet strings in hex) between two status reports of cntpd (status_block)
+# that agree apart from the counters and the dispersions, which grow every
+# second; so the walk, whose snapshot is at most 1 s old (hence the pause),
+# shows the state of those reports. Up to 5 tries (samples arrive every
+# poll). Sets WALK (the tool's output), WALK_RC, WALK_ERR (its stderr) and
+# STATUS (the report before the walk); fails when no two reports agreed.
+consistent_walk() {
+    local pid=$1 log=$2 oid=$3 after try
+    shift 3
+    for try in 1 2 3 4 5; do
+        STATUS=$(status_block "$pid" "$log")
+        sleep 1.2
+        WALK=$(snmp snmpwalk -On -Ox "$@" "$SNMP_AGENT" "$oid" 2>"$WORK/walk.err")
+        WALK_RC=$?
+        WALK_ERR=$(cat "$WORK/walk.err")
+        after=$(status_block "$pid" "$log")
+        [ "$(_status_state "$STATUS")" = "$(_status_state "$after")" ] && return 0
+        echo "# cntpd's state changed during walk $try; again"
+    done
+    return 1
+}
+
+# _status_state REPORT: the part of a status report that changes only when
+# a sample arrives or the selection runs.
+_status_state() {
+    sed -E 's/^.*(system:|assoc [0-9]+ )/\1/; s/ (sent|received|rejected) [0-9]+//g
+            s/root dispersion [0-9.]+//; s/ dispersion [0-9.]+//' <<<"$1" | grep -v 'counters:'
+}
+
+# _log_count_above LOG PATTERN N: more than N lines of LOG match PATTERN.
+_log_count_above() {
+    [ "$(grep -c "$2" "$1")" -gt "$3" ]
 }
 
 # start_fake_ntp NAME SHIFT [OPTIONS...]: tests/integration/fake_ntp.py, an

