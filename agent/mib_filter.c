@@ -15,6 +15,8 @@
 #include "mib_values.h"
 
 static netsnmp_tdata *table;
+static netsnmp_handler_registration *registration;
+static netsnmp_table_registration_info *table_info;
 static double loaded_at = -1e9;   /* scheduler s of the snapshot in the table */
 
 static void load(void)
@@ -109,13 +111,28 @@ void MIB_InitFilter(void)
     info->min_column = COL_FILTER_OFFSET;
     info->max_column = COL_FILTER_DISPERSION;
     netsnmp_tdata_register(reg, table, info);
+    registration = reg;
+    table_info = info;
 
 }
 
 void MIB_FiniFilter(void)
 {
-    if (table)
-        unload();
+    if (!table)
+        return;
+    unload();
+    /* Unregistering frees the handler chain, the registration and the
+       table's row container, but not the table's own struct and name or
+       the index description, which we free here. */
+    if (registration)
+        netsnmp_tdata_unregister(registration);
+    registration = NULL;
+    netsnmp_table_registration_info_free(table_info);
+    table_info = NULL;
+    free(table->name);
+    free(table);
+    table = NULL;
+    loaded_at = -1e9;
 }
 
 void MIB_RefreshFilter(double now)

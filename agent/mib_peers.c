@@ -19,6 +19,8 @@
 #include "ntp_pkt.h"
 
 static netsnmp_tdata *table;
+static netsnmp_handler_registration *registration;
+static netsnmp_table_registration_info *table_info;
 static double loaded_at = -1e9;   /* scheduler s of the snapshot in the table */
 
 static void load(void)
@@ -230,13 +232,28 @@ void MIB_InitPeers(void)
     info->min_column = COL_PEER_CONFIGURED;
     info->max_column = COL_PEER_PEER_NAME;
     netsnmp_tdata_register(reg, table, info);
+    registration = reg;
+    table_info = info;
 
 }
 
 void MIB_FiniPeers(void)
 {
-    if (table)
-        unload();
+    if (!table)
+        return;
+    unload();
+    /* Unregistering frees the handler chain, the registration and the
+       table's row container, but not the table's own struct and name or
+       the index description, which we free here. */
+    if (registration)
+        netsnmp_tdata_unregister(registration);
+    registration = NULL;
+    netsnmp_table_registration_info_free(table_info);
+    table_info = NULL;
+    free(table->name);
+    free(table);
+    table = NULL;
+    loaded_at = -1e9;
 }
 
 void MIB_RefreshPeers(double now)

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Compare how fast snmpd serves CISCO-NTP-MIB from cntpd (over AgentX) with
+# how fast it serves its own objects, on loopback, in one run.
+#
+#   scripts/bench-snmp.sh [-n "8 64 512"] [-r REPETITIONS] [-t SECONDS]
+#
+# Starts a private snmpd (AgentX master, UDP on a free 127.0.0.1 port, its
+# AgentX socket in a temporary directory) and one fake NTP server process
+# (tests/integration/fake_ntp.py) with as many loopback ports as the
+# largest association count. Then for each count N (-n, default 8 64 512):
+# starts cntpd with N associations (`server 127.0.0.1 port P iburst minpoll
+# 3 maxpoll 3`, one per port), waits until every association has 8 filter
+# stages, and measures
+#   - cntpd: snmpbulkwalk of 1.3.6.1.4.1.9.9.168 (11 + 30 N + 24 N varbinds),
+#   - native: snmpbulkwalk of 1.3.6.1.2.1 (snmpd's own MIB-2: interfaces,
+#     IP, TCP/UDP, host resources ...),
+# each walked repeatedly for at least -t seconds (default 3) with the same
+# max-repetitions (-r, default 10, net-snmp's default), and prints varbinds
+# per second for both, the ratio cntpd/native, and cntpd's resident memory
+# (VmRSS) after the walks. Target: ratio >= 0.5 and VmRSS < 16 MB at 512.
+#
+# cntpd runs without CAP_SYS_TIME (it never adjusts the clock: monitor
+# only); the fake server only writes timestamps into packets. Only
+# 127.0.0.1 is used. Everything started here is stopped on exit, by PID.
+#
+# CNTPD=path benchmarks that binary instead of building build/cntpd.
+# Exit status: 0 measured; 1 a measurement failed; 2 usage or set-up error.
+set -u -o pipefail
+
+sizes="8 64 512"
+reps=10
+seconds=3
+cntpd_bin=${CNTPD:-}
+
+usage() {
+    sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"
+}
+while getopts "n:r:t:h" opt; do
+    case $opt in
+    n) sizes=$OPTARG ;;
+    r) reps=$OPTARG ;;
+    t) seconds=$OPTARG ;;
+    h) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || { usage >&2; exit 2; }
+for v in $sizes "$reps" "$seconds"; do
+    [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "bench: '$v' is not a positive integer" >&2; exit 2; }
+done
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+die() { echo "bench: $*" >&2; exit 2; }
+for t in snmpd snmpbulkwalk snmpget setpriv python3; do
+    command -v "$t" >/dev/null || die "$t not found (scripts/setup.sh installs it)"
+done
+nosystime=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time)
+
+if [ -z "$cntpd_bin" ]; then
+    make --no-print-directory -s build/cntpd || die "building cntpd failed"
+    cntpd_bin=$top/build/cntpd
+fi
+[ -x "$cntpd_bin" ] || die "$cntpd_bin is not executable"
+
+tmp=$(mktemp -d -t cntpd-bench-snmp.XXXXXX) || die "mktemp failed"
+pids=()
+cleanup() {
+    local pid i
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${pids[@]}"; do
+        for i in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_until() {   # wait_until SECONDS CMD...
+    local end=$((SECONDS + $1)); shift
+    while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
+    "$@"
+}
+
+# ---- snmpd ---------------------------------------------------------------------
+sport=$(free_port)
+agent=127.0.0.1:$sport
+mkdir -p "$tmp/snmpd/persist"
+cat >"$tmp/snmpd/snmpd.conf" <<EOF
+master agentx
+agentXSocket $tmp/snmpd/agentx.sock
+agentXPerms 0660 0770
+rocommunity public 127.0.0.1
+dontLogTCPWrappersConnects yes
+EOF
+MIBS= SNMP_PERSISTENT_DIR=$tmp/snmpd/persist snmpd -f -Lf "$tmp/snmpd/snmpd.log" -C \
+    -c "$tmp/snmpd/snmpd.conf" -p "$tmp/snmpd/snmpd.pid" "udp:$agent" &
+pids+=($!)
+snmp() { local tool=$1; shift; MIBS= "$tool" -v2c -c public -t 5 -r 1 "$@"; }
+wait_until 10 eval 'snmp snmpget -On "$agent" 1.3.6.1.2.1.1.1.0 >/dev/null 2>&1' ||
+    die "snmpd did not answer on $agent"
+
+# ---- fake NTP servers ------------------------------------------------------------
+max=0
+for n in $sizes; do [ "$n" -gt "$max" ] && max=$n; done
+[ "$max" -le 900 ] || die "at most 900 associations (one descriptor each in the fake server)"
+python3 tests/integration/fake_ntp.py --shift 0 --count "$max" --ports-file "$tmp/ports" \
+    >"$tmp/fake.log" 2>&1 &
+pids+=($!)
+wait_until 10 test -s "$tmp/ports" || die "the fake NTP server did not start"
+mapfile -t ports < <(cut -d' ' -f1 "$tmp/ports")
+
+# walk_rate OID: walk OID repeatedly for at least $seconds s; prints
+# "VARBINDS-PER-WALK WALKS RATE".
+walk_rate() {
+    local oid=$1 t0 t1 n=0 walks=0 count
+    t0=$EPOCHREALTIME
+    while :; do
+        count=$(snmp snmpbulkwalk -On -Cr"$reps" "$agent" "$oid" 2>>"$tmp/walk.err" | grep -c ' = ')
+        n=$((n + count)) walks=$((walks + 1))
+        t1=$EPOCHREALTIME
+        awk -v a="$t0" -v b="$t1" -v s="$seconds" 'BEGIN { exit !(b - a >= s) }' && break
+    done
+    awk -v n="$n" -v w="$walks" -v a="$t0" -v b="$t1" \
+        'BEGIN { printf "%d %d %.0f\n", n / w, w, n / (b - a) }'
+}
+
+# full_filters LOG N: cntpd's last status report shows N associations
+# with 8 samples received each.
+full_filters() {
+    local log=$1 n=$2 before
+    before=$(grep -c 'counters:' "$log")
+    kill -USR1 "$cntpd_pid"
+    wait_until 5 eval '[ "$(grep -c counters: "$log")" -gt "$before" ]' || return 1
+    [ "$(awk '/ system: /{ blk = "" } { blk = blk $0 "\n" } / counters: /{ last = blk }
+              END { printf "%s", last }' "$log" |
+         grep -cE ' assoc [0-9]+ .* received ([8-9]|[1-9][0-9]+) ')" -eq "$n" ]
+}
+
+echo "bench: snmpd on $agent; max-repetitions $reps; at least $seconds s of walks per figure"
+printf '\n%6s %9s %12s %9s %12s %7s %9s\n' assocs varbinds cntpd-vb/s native-vb native-vb/s ratio VmRSS
+status=0
+for n in $sizes; do
+    conf=$tmp/cntpd-$n.conf log=$tmp/cntpd-$n.log
+    {
+        echo "port $(free_port)"
+        echo "agentx socket $tmp/snmpd/agentx.sock"
+        for ((i = 0; i < n; i++)); do
+            echo "server 127.0.0.1 port ${ports[i]} iburst minpoll 3 maxpoll 3"
+        done
+    } >"$conf"
+    "${nosystime[@]}" "$cntpd_bin" -n -c "$conf" >"$log" 2>&1 &
+    cntpd_pid=$!
+    pids+=("$cntpd_pid")
+    if ! wait_until 15 eval 'snmp snmpget -On "$agent" 1.3.6.1.4.1.9.9.168.1.1.2.0 2>/dev/null | grep -q INTEGER'; then
+        echo "bench: cntpd ($n associations) never answered through snmpd; its log:" >&2
+        tail -n 20 "$log" >&2
+        status=1
+        break
+    fi
+    # iburst: 8 samples 2 s apart.
+    wait_until 45 full_filters "$log" "$n" ||
+        echo "bench: not every association has 8 samples yet; measuring anyway" >&2
+    read -r cvb cwalks crate < <(walk_rate 1.3.6.1.4.1.9.9.168)
+    read -r nvb nwalks nrate < <(walk_rate 1.3.6.1.2.1)
+    rss=$(awk '/^VmRSS:/ { printf "%.1f MB", $2 / 1024 }' "/proc/$cntpd_pid/status")
+    expect=$((11 + 54 * n))
+    ratio=$(awk -v a="$crate" -v b="$nrate" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+    printf '%6d %9d %12d %9d %12d %7s %9s\n' "$n" "$cvb" "$crate" "$nvb" "$nrate" "$ratio" "$rss"
+    [ "$cvb" -eq "$expect" ] ||
+        echo "bench: expected $expect varbinds in the subtree at $n associations, walked $cvb" >&2
+    last_ratio=$ratio last_rss=$rss last_n=$n
+    kill -TERM "$cntpd_pid"
+    wait "$cntpd_pid" 2>/dev/null
+    # Give snmpd a moment to drop the subagent's registrations.
+    sleep 1
+done
+[ -s "$tmp/walk.err" ] && { echo "bench: walk errors:" >&2; sort -u "$tmp/walk.err" | head >&2; status=1; }
+echo
+[ "$status" -eq 0 ] &&
+    echo "at $last_n associations: cntpd/native $last_ratio (target >= 0.5), cntpd VmRSS $last_rss (target < 16 MB)"
+exit "$status"
