@@ -95,9 +95,34 @@ bench: $(B)/cntpd tools
 demo: $(B)/cntpd
 	scripts/demo.sh
 
+# Install: the daemon, its MIB modules (a private directory, so the minimal
+# base modules in mibs/ never shadow the system's), man pages, an example
+# configuration, a systemd unit (unprivileged user, CAP_SYS_TIME and
+# CAP_NET_BIND_SERVICE only) and the sysusers.d entry creating that user.
+# The configuration itself (SYSCONFDIR/cntpd.conf) is the admin's.
+SBINDIR        ?= $(PREFIX)/sbin
+DATADIR        ?= $(PREFIX)/share
+MANDIR         ?= $(DATADIR)/man
+MIBDIR         ?= $(DATADIR)/cntpd/mibs
+DOCDIR         ?= $(DATADIR)/doc/cntpd
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR     ?= /etc
+DIST           := scripts/dist
+
 install: $(B)/cntpd
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 755 $(B)/cntpd $(DESTDIR)$(PREFIX)/sbin/cntpd
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MIBDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR)
+	install -m 755 $(B)/cntpd $(DESTDIR)$(SBINDIR)/cntpd
+	install -m 644 mibs/* $(DESTDIR)$(MIBDIR)/
+	install -m 644 $(DIST)/cntpd.8 $(DESTDIR)$(MANDIR)/man8/cntpd.8
+	install -m 644 $(DIST)/cntpd.conf.5 $(DESTDIR)$(MANDIR)/man5/cntpd.conf.5
+	install -m 644 $(DIST)/cntpd.conf.example $(DESTDIR)$(DOCDIR)/cntpd.conf.example
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		$(DIST)/cntpd.service >$(DESTDIR)$(SYSTEMDUNITDIR)/cntpd.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/cntpd.service
+	install -m 644 $(DIST)/cntpd.sysusers $(DESTDIR)$(SYSUSERSDIR)/cntpd.conf
 
 clean:
 	rm -rf build

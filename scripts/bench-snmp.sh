@@ -102,7 +102,8 @@ dontLogTCPWrappersConnects yes
 EOF
 MIBS= SNMP_PERSISTENT_DIR=$tmp/snmpd/persist snmpd -f -Lf "$tmp/snmpd/snmpd.log" -C \
     -c "$tmp/snmpd/snmpd.conf" -p "$tmp/snmpd/snmpd.pid" "udp:$agent" &
-pids+=($!)
+snmpd_pid=$!
+pids+=("$snmpd_pid")
 snmp() { local tool=$1; shift; MIBS= "$tool" -v2c -c public -t 5 -r 1 "$@"; }
 wait_until 10 eval 'snmp snmpget -On "$agent" 1.3.6.1.2.1.1.1.0 >/dev/null 2>&1' ||
     die "snmpd did not answer on $agent"
@@ -116,6 +117,12 @@ python3 tests/integration/fake_ntp.py --shift 0 --count "$max" --ports-file "$tm
 pids+=($!)
 wait_until 10 test -s "$tmp/ports" || die "the fake NTP server did not start"
 mapfile -t ports < <(cut -d' ' -f1 "$tmp/ports")
+
+# cpu PID: user + system CPU time of a process so far, in clock ticks.
+cpu() {
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+cpu_note=""
 
 # walk_rate OID: walk OID repeatedly for at least $seconds s; prints
 # "VARBINDS-PER-WALK WALKS RATE".
@@ -168,11 +175,15 @@ for n in $sizes; do
     # iburst: 8 samples 2 s apart.
     wait_until 45 full_filters "$log" "$n" ||
         echo "bench: not every association has 8 samples yet; measuring anyway" >&2
+    c0=$(cpu "$cntpd_pid") s0=$(cpu "$snmpd_pid") t0=$EPOCHREALTIME
     read -r cvb cwalks crate < <(walk_rate 1.3.6.1.4.1.9.9.168)
+    c1=$(cpu "$cntpd_pid") s1=$(cpu "$snmpd_pid") t1=$EPOCHREALTIME
+    cpu_note+=$(awk -v n="$n" -v c="$((c1 - c0))" -v s="$((s1 - s0))" -v a="$t0" -v b="$t1" \
+        'BEGIN { printf "  %d associations: walking for %.1f s used %.2f s CPU in cntpd, %.2f s in snmpd\n", n, b - a, c / 100, s / 100 }')$'\n'
     read -r nvb nwalks nrate < <(walk_rate 1.3.6.1.2.1)
     rss=$(awk '/^VmRSS:/ { printf "%.1f MB", $2 / 1024 }' "/proc/$cntpd_pid/status")
     expect=$((11 + 54 * n))
-    ratio=$(awk -v a="$crate" -v b="$nrate" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+    ratio=$(awk -v a="$crate" -v b="$nrate" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
     printf '%6d %9d %12d %9d %12d %7s %9s\n' "$n" "$cvb" "$crate" "$nvb" "$nrate" "$ratio" "$rss"
     [ "$cvb" -eq "$expect" ] ||
         echo "bench: expected $expect varbinds in the subtree at $n associations, walked $cvb" >&2
@@ -184,6 +195,7 @@ for n in $sizes; do
 done
 [ -s "$tmp/walk.err" ] && { echo "bench: walk errors:" >&2; sort -u "$tmp/walk.err" | head >&2; status=1; }
 echo
+printf '%s' "$cpu_note"
 [ "$status" -eq 0 ] &&
     echo "at $last_n associations: cntpd/native $last_ratio (target >= 0.5), cntpd VmRSS $last_rss (target < 16 MB)"
 exit "$status"

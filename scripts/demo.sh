@@ -1,27 +1,72 @@
 #!/usr/bin/env bash
-# The main job: build cntpd and run it against a local upstream, offline,
-# without ever touching this machine's clock.
+# The main job: build cntpd and run it the way a network team would see it,
+# offline and without ever touching this machine's clock.
+#
+#   scripts/demo.sh            (or: make demo)
 #
 # Starts, in a run directory (default ./run, or $CNTPD_RUN):
-#   - chronyd as a stratum-1 upstream on a free loopback port (-x, no
-#     CAP_SYS_TIME: it never changes the clock);
-#   - cntpd in the foreground, monitor-only (no CAP_SYS_TIME), polling that
-#     upstream and serving on another free loopback port;
-# then prints what cntpd reports (its status lines) and what a client sees
-# (ntp_query, check_ntp_time) every 30 s. Ctrl-C stops everything it started.
-set -euo pipefail
+#   - snmpd (net-snmp) as a private AgentX master: SNMPv2c community
+#     "public" on a free 127.0.0.1 UDP port, its AgentX socket in the run
+#     directory, no system configuration read;
+#   - chronyd as a stratum-1 upstream on a free loopback port (-x, and no
+#     CAP_SYS_TIME: it cannot change the clock);
+#   - cntpd in the foreground without CAP_SYS_TIME (monitor-only: it
+#     measures, selects and serves, never adjusts the clock), polling that
+#     upstream, serving NTP on another free loopback port and publishing
+#     CISCO-NTP-MIB through snmpd.
+# Then every 30 s it prints what an operator sees: the system group
+# (snmpget), cntpPeersVarTable (snmptable) and the peers' offset, delay and
+# dispersion decoded from their octets as an NMS does, plus cntpd's own
+# status line, with MIB names from mibs/ when CISCO-NTP-MIB loads (numeric
+# OIDs otherwise), and the commands to query it further. Ctrl-C stops
+# everything it started, by PID.
+#
+# CNTPD=path runs that binary instead of building build/cntpd;
+# DEMO_CYCLES=N stops after N reports (default: run until Ctrl-C);
+# DEMO_INTERVAL=S changes the 30 s.
+set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-make -s build/cntpd tools >/dev/null
+cd "$top" || exit 1
+
+for t in chronyd snmpd snmpget snmptable snmpwalk setpriv python3; do
+    command -v "$t" >/dev/null ||
+        { echo "demo: $t not found: run scripts/setup.sh first" >&2; exit 1; }
+done
+# CNTPD=path runs that binary instead of building build/cntpd.
+cntpd_bin=${CNTPD:-}
+if [ -z "$cntpd_bin" ]; then
+    make -s build/cntpd tools >/dev/null || { echo "demo: build failed" >&2; exit 1; }
+    cntpd_bin=$top/build/cntpd
+else
+    make -s tools >/dev/null || { echo "demo: building the tools failed" >&2; exit 1; }
+fi
 
 run=${CNTPD_RUN:-$top/run}
 mkdir -p "$run"
+run=$(cd "$run" && pwd)
+interval=${DEMO_INTERVAL:-30}
+cycles=${DEMO_CYCLES:-0}
+# A UNIX socket path must fit in 108 bytes; fall back to /tmp if not.
+sock=$run/agentx.sock
+if [ ${#sock} -ge 100 ]; then
+    sockdir=$(mktemp -d -t cntpd-demo.XXXXXX)
+    sock=$sockdir/agentx.sock
+fi
+
+# Every time daemon runs through this: no CAP_SYS_TIME in its bounding set,
+# so neither it nor anything it starts can set or slew the clock.
 nocap=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time)
 pids=()
 cleanup() {
     trap - EXIT INT TERM
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    local p i
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do
+        for i in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    [ -n "${sockdir:-}" ] && rm -rf "$sockdir"
     echo "demo: stopped (logs in $run)"
 }
 trap cleanup EXIT
@@ -30,42 +75,149 @@ trap 'exit 0' INT TERM
 free_port() {
     python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+wait_until() {   # wait_until SECONDS CMD...
+    local end=$((SECONDS + $1)); shift
+    while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
+    "$@"
+}
 up=$(free_port)
 port=$(free_port)
+sport=$(free_port)
+agent=127.0.0.1:$sport
 
-cat >"$run/chrony.conf" <<EOC
+# ---- snmpd: a private AgentX master -------------------------------------------
+mkdir -p "$run/snmp-persist"
+cat >"$run/snmpd.conf" <<EOF
+# private snmpd for the cntpd demo (written by scripts/demo.sh)
+master agentx
+agentXSocket $sock
+agentXPerms 0660 0770
+rocommunity public 127.0.0.1
+dontLogTCPWrappersConnects yes
+EOF
+MIBS= SNMP_PERSISTENT_DIR=$run/snmp-persist snmpd -f -Lf "$run/snmpd.log" -C \
+    -c "$run/snmpd.conf" -p "$run/snmpd.pid" "udp:$agent" &
+pids+=($!)
+
+# ---- chronyd: the upstream ---------------------------------------------------
+cat >"$run/chrony.conf" <<EOF
 port $up
 bindaddress 127.0.0.1
 local stratum 1
 allow 127.0.0.0/8
 cmdport 0
+bindcmdaddress /
 pidfile $run/chronyd.pid
-EOC
+EOF
 "${nocap[@]}" chronyd -x -d -u root -f "$run/chrony.conf" >"$run/chronyd.log" 2>&1 &
 pids+=($!)
 
-cat >"$run/cntpd.conf" <<EOC
-# cntpd demo configuration (written by scripts/demo.sh)
+# ---- cntpd ---------------------------------------------------------------------
+cat >"$run/cntpd.conf" <<EOF
+# cntpd demo configuration (written by scripts/demo.sh): works offline.
 port $port
 server 127.0.0.1 port $up iburst minpoll 4 maxpoll 6
 driftfile $run/cntpd.drift
-agentx off
-EOC
-"${nocap[@]}" build/cntpd -n -c "$run/cntpd.conf" 2>&1 | tee "$run/cntpd.log" &
-pids+=($!)
+agentx socket $sock
+EOF
+snmp() { local tool=$1; shift; MIBS= "$tool" -v2c -c public -t 2 -r 1 "$@"; }
+wait_until 10 eval 'snmp snmpget -On "$agent" 1.3.6.1.2.1.1.1.0 >/dev/null 2>&1' ||
+    { echo "demo: snmpd did not start; see $run/snmpd.log" >&2; exit 1; }
+"${nocap[@]}" "$cntpd_bin" -n -c "$run/cntpd.conf" >"$run/cntpd.log" 2>&1 &
+cntpd_pid=$!
+pids+=("$cntpd_pid")
 sleep 1
-cntpd_pid=$(pgrep -n -f "build/cntpd -n -c $run/cntpd.conf" || true)
-[ -n "$cntpd_pid" ] && pids+=("$cntpd_pid")
+kill -0 "$cntpd_pid" 2>/dev/null ||
+    { echo "demo: cntpd exited; its log:" >&2; cat "$run/cntpd.log" >&2; exit 1; }
 
-echo "demo: chronyd upstream on 127.0.0.1:$up, cntpd serving on 127.0.0.1:$port"
-echo "demo: query it yourself: build/tools/ntp_query -s 127.0.0.1 -p $port"
-echo "demo: or: /usr/lib/nagios/plugins/check_ntp_time -H 127.0.0.1 -p $port"
-echo "demo: status on demand: kill -USR1 $cntpd_pid   (Ctrl-C stops the demo)"
-sleep 10
-while true; do
-    [ -n "$cntpd_pid" ] && kill -USR1 "$cntpd_pid"
-    sleep 0.5
-    echo "--- client view: $(build/tools/ntp_query -s 127.0.0.1 -p "$port" || echo 'no answer')"
-    /usr/lib/nagios/plugins/check_ntp_time -H 127.0.0.1 -p "$port" || true
-    sleep 30
+# Names from mibs/ when the module loads, numeric OIDs otherwise.
+if MIBS= snmptranslate -M "+$top/mibs" -m CISCO-NTP-MIB -On CISCO-NTP-MIB::cntpSystem \
+        >/dev/null 2>&1; then
+    mib=(-M "+$top/mibs" -m CISCO-NTP-MIB)
+    sysobj=(cntpSysLeap cntpSysStratum cntpSysPrecision cntpSysRootDelay cntpSysRootDispersion
+            cntpSysRefId cntpSysRefTime cntpSysPoll cntpSysPeer cntpSysClock cntpSysSrvStatus)
+    sysoids=("${sysobj[@]/#/CISCO-NTP-MIB::}")
+    sysoids=("${sysoids[@]/%/.0}")
+    names=1
+else
+    mib=()
+    sysoids=()
+    for i in $(seq 1 11); do sysoids+=("1.3.6.1.4.1.9.9.168.1.1.$i.0"); done
+    names=0
+fi
+cols=$(tput cols 2>/dev/null || echo 120)
+[ "$cols" -ge 80 ] 2>/dev/null || cols=120
+
+echo "demo: snmpd (AgentX master) on udp:$agent, AgentX socket $sock"
+echo "demo: chronyd upstream on 127.0.0.1:$up; cntpd (pid $cntpd_pid) serving NTP on 127.0.0.1:$port"
+wait_until 20 eval 'snmp snmpget -On "$agent" 1.3.6.1.4.1.9.9.168.1.1.2.0 2>/dev/null | grep -q INTEGER' ||
+    echo "demo: the CISCO-NTP-MIB subtree does not answer yet (see $run/cntpd.log)"
+mibopt=""
+[ "$names" = 1 ] && mibopt=" -M +$top/mibs -m CISCO-NTP-MIB"
+cat <<EOF
+demo: query it yourself (Ctrl-C stops the demo):
+  snmpwalk -v2c -c public$mibopt $agent 1.3.6.1.4.1.9.9.168
+  snmptable -v2c -c public$mibopt -Cw $cols $agent CISCO-NTP-MIB::cntpPeersVarTable
+  snmpget -v2c -c public$mibopt $agent ${sysoids[1]}
+  build/tools/ntp_query -s 127.0.0.1 -p $port
+  kill -USR1 $cntpd_pid     # status lines in $run/cntpd.log
+EOF
+[ "$names" = 1 ] ||
+    echo "demo: (mibs/CISCO-NTP-MIB.my does not load here: numeric OIDs, and snmptable needs it)"
+
+# signed16.16 / unsigned16.16 octets (hex) -> seconds, as LibreNMS decodes them.
+decode() {
+    local kind=$1 h=$2 w f
+    [ ${#h} -eq 8 ] || { echo "?"; return; }
+    w=$((16#${h:0:4})) f=$((16#${h:4:4}))
+    [ "$kind" = signed ] && [ "$w" -ge 32768 ] && w=$((w - 65536))
+    awk -v w="$w" -v f="$f" 'BEGIN { printf "%+.6f", w + f / 65536 }'
+}
+
+# The peers' quality columns, decoded: one line per association.
+peer_summary() {
+    local walk a addr port stratum reach off del disp
+    walk=$(snmp snmpwalk -On -Ox "$agent" 1.3.6.1.4.1.9.9.168.1.2.1.1 2>/dev/null) || return
+    val() { sed -n "s/^\.1\.3\.6\.1\.4\.1\.9\.9\.168\.1\.2\.1\.1\.$1\.$2 = [A-Za-z0-9-]*: //p" <<<"$walk" | tr -d ' '; }
+    printf '  %-6s %-21s %-7s %-6s %-11s %-10s %-10s\n' assoc peer stratum reach offset/s delay/s disp/s
+    for a in $(sed -n 's/^\.1\.3\.6\.1\.4\.1\.9\.9\.168\.1\.2\.1\.1\.2\.\([0-9]*\) = .*/\1/p' <<<"$walk"); do
+        addr=$(val 3 "$a") port=$(val 4 "$a") stratum=$(val 9 "$a") reach=$(val 21 "$a")
+        off=$(decode signed "$(val 23 "$a")") del=$(decode signed "$(val 24 "$a")")
+        disp=$(decode unsigned "$(val 25 "$a")")
+        printf '  %-6s %-21s %-7s %-6s %-11s %-10s %-10s\n' "$a" "$addr:$port" "$stratum" \
+            "$(printf '%03o' "$reach" 2>/dev/null)" "$off" "$del" "$disp"
+    done
+}
+
+sleep 8   # iburst: the first samples arrive within a few seconds
+n=0
+while :; do
+    n=$((n + 1))
+    echo
+    echo "=============== $(date '+%Y-%m-%d %H:%M:%S')  report $n (every ${interval} s) ==============="
+    if ! kill -0 "$cntpd_pid" 2>/dev/null; then
+        echo "demo: cntpd has exited; its log:"
+        tail -n 20 "$run/cntpd.log"
+        exit 1
+    fi
+    before=$(grep -c 'counters:' "$run/cntpd.log")
+    kill -USR1 "$cntpd_pid"
+    wait_until 3 eval '[ "$(grep -c counters: "$run/cntpd.log")" -gt "$before" ]'
+    echo "--- cntpd's own status (SIGUSR1):"
+    awk '/ system: /{ blk = "" } { blk = blk $0 "\n" } / counters: /{ last = blk }
+         END { printf "%s", last }' "$run/cntpd.log" | grep -v counters: | sed 's/^[^ ]* [a-z]*: /  /'
+    echo "--- snmpget of the system group (cntpSystem):"
+    snmp snmpget "${mib[@]}" "$agent" "${sysoids[@]}" 2>&1 | sed 's/^/  /'
+    echo "--- snmptable of cntpPeersVarTable:"
+    if [ "$names" = 1 ]; then
+        snmp snmptable "${mib[@]}" -Ci -Cw "$cols" "$agent" CISCO-NTP-MIB::cntpPeersVarTable 2>&1 |
+            sed 's/^/  /'
+    else
+        snmp snmpwalk -On "$agent" 1.3.6.1.4.1.9.9.168.1.2.1 2>&1 | sed 's/^/  /'
+    fi
+    echo "--- the same peers as an NMS decodes them (16.16 octets -> seconds):"
+    peer_summary
+    echo "--- what an NTP client sees: $(build/tools/ntp_query -s 127.0.0.1 -p "$port" 2>&1 || true)"
+    [ "$cycles" -gt 0 ] && [ "$n" -ge "$cycles" ] && exit 0
+    sleep "$interval"
 done

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keys.h"
 #include "mem.h"
 
 /* A line of CNF_MAX_LINE characters holds at most this many tokens (each
@@ -191,6 +192,16 @@ static void set_version(CNF_Assoc *a, long v)
     a->version = (int)v;
 }
 
+static void set_key(CNF_Assoc *a, long v)
+{
+    a->key = (uint32_t)v;
+}
+
+static void set_ttl(CNF_Assoc *a, long v)
+{
+    a->ttl = (int)v;
+}
+
 static const AssocOption assoc_options[] = {
     { "iburst", 0, 0, 0, set_iburst },
     { "burst", 0, 0, 0, set_burst },
@@ -199,6 +210,8 @@ static const AssocOption assoc_options[] = {
     { "minpoll", 1, CNF_MIN_POLL, CNF_MAX_POLL, set_minpoll },
     { "maxpoll", 1, CNF_MIN_POLL, CNF_MAX_POLL, set_maxpoll },
     { "version", 1, 1, 4, set_version },
+    { "key", 1, 1, 65535, set_key },
+    { "ttl", 1, 1, 255, set_ttl },
 };
 
 static const AssocOption *find_assoc_option(const char *name)
@@ -223,6 +236,9 @@ static int parse_assoc_options(Parser *p, int argc, char **argv, CNF_Assoc *a)
 
         if (!o)
             return fail(p, "unknown %s option '%s'", argv[0], argv[i]);
+        /* ttl means something only for a broadcast association. */
+        if (o->set == set_ttl && a->type != CNF_ASSOC_BROADCAST)
+            return fail(p, "option 'ttl' is only valid on broadcast lines");
         if (o->has_value) {
             if (i + 1 >= argc)
                 return fail(p, "missing value for '%s'", o->name);
@@ -260,6 +276,7 @@ static int parse_assoc(Parser *p, CNF_AssocType type, int argc, char **argv)
     a.type = type;
     a.port = CNF_DEFAULT_PORT;
     a.version = CNF_DEFAULT_VERSION;
+    a.ttl = 1;
     a.line = p->line;
 
     /* `server iburst` would otherwise pass as a host named "iburst". */
@@ -288,6 +305,38 @@ static int parse_assoc(Parser *p, CNF_AssocType type, int argc, char **argv)
 static int parse_server(Parser *p, int argc, char **argv)
 {
     return parse_assoc(p, CNF_ASSOC_SERVER, argc, argv);
+}
+
+static int parse_peer(Parser *p, int argc, char **argv)
+{
+    return parse_assoc(p, CNF_ASSOC_PEER, argc, argv);
+}
+
+/* `broadcast ADDRESS`: a numeric broadcast or multicast address (ntpd
+   takes no names here). */
+static int parse_broadcast(Parser *p, int argc, char **argv)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    const char *host = argv[1];
+    char buf[INET6_ADDRSTRLEN + 2];
+    size_t n = strlen(host);
+
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof buf) {
+        memcpy(buf, host + 1, n - 2);
+        buf[n - 2] = '\0';
+        host = buf;
+    }
+    if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1)
+        return fail(p, "bad broadcast address '%s' (a numeric address is required)", argv[1]);
+    return parse_assoc(p, CNF_ASSOC_BROADCAST, argc, argv);
+}
+
+static int parse_broadcastclient(Parser *p, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    p->cfg->broadcastclient = 1;
+    return 0;
 }
 
 static int parse_port(Parser *p, int argc, char **argv)
@@ -440,6 +489,96 @@ static int parse_tos(Parser *p, int argc, char **argv)
     return 0;
 }
 
+static void warn(Parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Record "name:line: message" for main to log (conf itself never logs). */
+static void warn(Parser *p, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    int n = snprintf(msg, sizeof msg, "%s:%d: ", p->name, p->line);
+
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof msg)
+        vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    p->cfg->warnings = MEM_Realloc(p->cfg->warnings,
+                                   (p->cfg->n_warnings + 1) * sizeof(*p->cfg->warnings));
+    p->cfg->warnings[p->cfg->n_warnings++] = MEM_Strdup(msg);
+}
+
+static int parse_keys(Parser *p, int argc, char **argv)
+{
+    (void)argc;
+    set_string(&p->cfg->keysfile, argv[1]);
+    p->cfg->keysfile_line = p->line;
+    return 0;
+}
+
+static int parse_trustedkey(Parser *p, int argc, char **argv)
+{
+    CNF_Config *cfg = p->cfg;
+    uint32_t ids[KEY_MAX_ID];
+    size_t n;
+    char err[256];
+
+    if (KEY_ParseIdList(argc - 1, argv + 1, ids, KEY_MAX_ID, &n, err, sizeof err) < 0)
+        return fail(p, "%s", err);
+    /* Several trustedkey lines add up, as in ntpd. */
+    cfg->trustedkeys = MEM_Realloc(cfg->trustedkeys,
+                                   (cfg->n_trustedkeys + n) * sizeof(*cfg->trustedkeys));
+    memcpy(cfg->trustedkeys + cfg->n_trustedkeys, ids, n * sizeof ids[0]);
+    cfg->n_trustedkeys += n;
+    cfg->trustedkey_line = p->line;
+    return 0;
+}
+
+/* `requestkey N` / `controlkey N` authorise ntpdc/ntpq changes, which
+   cntpd does not implement (remote control is SNMP here). */
+static int parse_ignored_key(Parser *p, int argc, char **argv)
+{
+    long v;
+
+    (void)argc;
+    if (parse_number(p, argv[0], argv[1], 1, KEY_MAX_ID, &v) < 0)
+        return -1;
+    warn(p, "'%s' ignored: cntpd has no mode 6/7 control protocol (use SNMP)", argv[0]);
+    return 0;
+}
+
+static int parse_restrict(Parser *p, int argc, char **argv)
+{
+    CNF_Config *cfg = p->cfg;
+    ACC_Rule rule;
+    char err[ACC_ERRLEN];
+    const char *w;
+
+    if (ACC_ParseRestrict(argc, argv, &rule, err, sizeof err) < 0)
+        return fail(p, "%s", err);
+    if ((w = ACC_RuleWarning(&rule)) != NULL)
+        warn(p, "%s", w);
+    cfg->restricts = MEM_Realloc(cfg->restricts, (cfg->n_restricts + 1) * sizeof(*cfg->restricts));
+    cfg->restricts[cfg->n_restricts++] = rule;
+    return 0;
+}
+
+static int parse_discard(Parser *p, int argc, char **argv)
+{
+    char err[256];
+
+    if (RL_ParseDiscard(argc, argv, &p->cfg->discard, err, sizeof err) < 0)
+        return fail(p, "%s", err);
+    return 0;
+}
+
+static int parse_leapfile(Parser *p, int argc, char **argv)
+{
+    (void)argc;
+    set_string(&p->cfg->leapfile, argv[1]);
+    p->cfg->leapfile_line = p->line;
+    return 0;
+}
+
 /* Directive table: adding a directive means a handler and one line here.
    The argument counts are checked before the handler runs. */
 typedef struct {
@@ -451,11 +590,21 @@ typedef struct {
 
 static const Directive directives[] = {
     { "server", 1, -1, parse_server },
+    { "peer", 1, -1, parse_peer },
+    { "broadcast", 1, -1, parse_broadcast },
+    { "broadcastclient", 0, 0, parse_broadcastclient },
     { "port", 1, 1, parse_port },
     { "driftfile", 1, 1, parse_driftfile },
     { "logfile", 1, 1, parse_logfile },
     { "agentx", 1, 2, parse_agentx },
     { "tinker", 2, -1, parse_tinker },
+    { "keys", 1, 1, parse_keys },
+    { "trustedkey", 1, -1, parse_trustedkey },
+    { "requestkey", 1, 1, parse_ignored_key },
+    { "controlkey", 1, 1, parse_ignored_key },
+    { "restrict", 1, -1, parse_restrict },
+    { "leapfile", 1, 1, parse_leapfile },
+    { "discard", 2, -1, parse_discard },
     { "tos", 2, -1, parse_tos },
 };
 
@@ -555,6 +704,7 @@ static int parse(const char *text, size_t len, const char *name, CNF_Config *cfg
     cfg->agentx_enabled = 1;
     cfg->tinker_step = cfg->tinker_stepout = cfg->tinker_panic = cfg->tinker_dispersion = -1.0;
     cfg->tos_maxdist = cfg->tos_holdover = -1.0;
+    RL_DefaultConfig(&cfg->discard);
 
     /* On the heap: the line buffer and token array are ~20 KiB. */
     p = MEM_New(Parser);
@@ -643,5 +793,12 @@ void CNF_Free(CNF_Config *cfg)
     free(cfg->driftfile);
     free(cfg->logfile);
     free(cfg->agentx_socket);
+    free(cfg->keysfile);
+    free(cfg->trustedkeys);
+    free(cfg->restricts);
+    free(cfg->leapfile);
+    for (i = 0; i < cfg->n_warnings; i++)
+        free(cfg->warnings[i]);
+    free(cfg->warnings);
     memset(cfg, 0, sizeof(*cfg));
 }

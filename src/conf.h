@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access.h"
+#include "ratelimit.h"
+
 #define CNF_DEFAULT_PORT 123
 #define CNF_DEFAULT_MINPOLL 6    /* log2 s: 64 s, as ntpd */
 #define CNF_DEFAULT_MAXPOLL 10   /* log2 s: 1024 s */
@@ -21,6 +24,8 @@
 
 typedef enum {
     CNF_ASSOC_SERVER,          /* `server`: client mode */
+    CNF_ASSOC_PEER,            /* `peer`: symmetric active */
+    CNF_ASSOC_BROADCAST,       /* `broadcast`: we send mode-5 packets there */
 } CNF_AssocType;
 
 typedef struct {
@@ -34,6 +39,8 @@ typedef struct {
     int minpoll;       /* log2 s */
     int maxpoll;       /* log2 s */
     int version;       /* NTP version to send, 1..4 (default 4) */
+    uint32_t key;      /* symmetric key id (`key N`), 0: none */
+    int ttl;           /* broadcast: IP TTL / hop limit (`ttl N`), default 1 */
     int line;          /* line in the config file, for messages */
 } CNF_Assoc;
 
@@ -44,6 +51,7 @@ typedef struct {
     uint16_t port;     /* local NTP port (`port N`), default 123 */
     char *driftfile;   /* NULL: none */
     char *logfile;     /* NULL: syslog / stderr */
+    int broadcastclient;    /* `broadcastclient`: listen for mode-5 servers */
     int agentx_enabled;     /* `agentx off` clears it; default on */
     char *agentx_socket;    /* NULL: net-snmp's default */
 
@@ -59,6 +67,29 @@ typedef struct {
     int tos_maxclock;         /* candidates at most (10) */
     double tos_maxdist;       /* s, root distance threshold (1.5) */
     double tos_holdover;      /* s, stay synchronised without a source (3600) */
+
+    /* Authentication: `keys FILE` (loaded and checked against every key
+       reference by the engine), `trustedkey` ids. */
+    char *keysfile;
+    int keysfile_line;
+    uint32_t *trustedkeys;
+    size_t n_trustedkeys;
+    int trustedkey_line;
+
+    /* Rate limiting: `discard` values (defaults when absent). */
+    RL_Config discard;
+
+    /* Access control: every `restrict` line, parsed. */
+    ACC_Rule *restricts;
+    size_t n_restricts;
+
+    char *leapfile;          /* `leapfile FILE` (IETF leap-seconds.list) */
+    int leapfile_line;
+
+    /* "file:line: message" lines for things accepted but worth a word
+       (ignored ntpd directives, ineffective flags); main logs them. */
+    char **warnings;
+    size_t n_warnings;
 } CNF_Config;
 
 /* Parse a file. Returns 0 and fills `cfg`, or -1 with `err` holding

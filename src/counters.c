@@ -9,7 +9,7 @@ CNT_Counters CNT;
 uint64_t CNT_Dropped(void)
 {
     return CNT.rx_bad_address + CNT.rx_too_long + CNT.rx_malformed + CNT.rx_bad_mode +
-           CNT.rx_no_assoc + CNT.rx_rejected;
+           CNT.rx_no_assoc + CNT.rx_rejected + CNT.rx_auth_failed + CNT.srv_denied;
 }
 
 void CNT_Format(char *buf, size_t len)
@@ -17,9 +17,13 @@ void CNT_Format(char *buf, size_t len)
     snprintf(buf, len,
              "rx=%" PRIu64 " dropped=%" PRIu64 " (malformed=%" PRIu64 " too_long=%" PRIu64
              " bad_mode=%" PRIu64 " no_assoc=%" PRIu64 " rejected=%" PRIu64
-             " bad_address=%" PRIu64 ") kod_rx=%" PRIu64 " accepted=%" PRIu64
-             " requests=%" PRIu64 " replies=%" PRIu64 " tx=%" PRIu64 " tx_errors=%" PRIu64,
+             " bad_address=%" PRIu64 " auth=%" PRIu64 ") kod_rx=%" PRIu64 " unsynced=%" PRIu64
+             " accepted=%" PRIu64
+             " requests=%" PRIu64 " replies=%" PRIu64 " kod_sent=%" PRIu64 " nak_sent=%" PRIu64
+             " denied=%" PRIu64 " limited=%" PRIu64 " tx=%" PRIu64 " tx_errors=%" PRIu64,
              CNT.rx_packets, CNT_Dropped(), CNT.rx_malformed, CNT.rx_too_long, CNT.rx_bad_mode,
-             CNT.rx_no_assoc, CNT.rx_rejected, CNT.rx_bad_address, CNT.rx_kod, CNT.rx_accepted,
-             CNT.srv_requests, CNT.srv_replies, CNT.tx_packets, CNT.tx_errors);
+             CNT.rx_no_assoc, CNT.rx_rejected, CNT.rx_bad_address, CNT.rx_auth_failed, CNT.rx_kod,
+             CNT.rx_unsynced, CNT.rx_accepted,
+             CNT.srv_requests, CNT.srv_replies, CNT.srv_kod_sent, CNT.srv_crypto_nak,
+             CNT.srv_denied, CNT.srv_limited, CNT.tx_packets, CNT.tx_errors);
 }

@@ -18,9 +18,15 @@ typedef struct {
     uint64_t rx_no_assoc;       /* a reply with no association it belongs to */
     uint64_t rx_rejected;       /* replies failing an on-wire test */
     uint64_t rx_kod;            /* kiss-o'-death packets received */
+    uint64_t rx_auth_failed;    /* missing or bad MAC where one was required */
+    uint64_t rx_unsynced;       /* valid packets from unsynchronised peers (no sample) */
     uint64_t rx_accepted;       /* replies accepted as samples */
     uint64_t srv_requests;      /* client requests received */
-    uint64_t srv_replies;       /* replies sent */
+    uint64_t srv_replies;       /* replies sent (including KoDs and NAKs) */
+    uint64_t srv_kod_sent;      /* kiss-o'-death replies sent */
+    uint64_t srv_crypto_nak;    /* crypto-NAKs sent */
+    uint64_t srv_denied;        /* requests dropped by access rules */
+    uint64_t srv_limited;       /* requests over the rate limit (dropped or KoD) */
     uint64_t tx_packets;        /* datagrams sent */
     uint64_t tx_errors;         /* sends that failed */
 } CNT_Counters;

@@ -6,15 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
+#include "auth.h"
 #include "clock.h"
 #include "counters.h"
 #include "filter.h"
+#include "keys.h"
+#include "leapfile.h"
 #include "log.h"
 #include "mem.h"
 #include "mitigate.h"
 #include "ntp_io.h"
 #include "ntp_pkt.h"
 #include "options.h"
+#include "ratelimit.h"
 #include "resolve.h"
 #include "sched.h"
 #include "server.h"
@@ -45,6 +50,18 @@ static size_t n_assocs;
 static uint32_t last_assoc_id;
 static SCH_Timer resolve_check, housekeeping, drift_timer;
 
+/* Ephemeral associations (symmetric passive, broadcast client) at most:
+   each is mobilised by a packet, so this bounds what strangers can make
+   us hold. */
+#define MAX_EPHEMERAL 64
+
+static KEY_Table keys;
+static uint32_t *trusted_keys;
+static size_t n_trusted_keys;
+static int broadcastclient;
+static size_t n_ephemeral;
+static LEAP_Table leap_table;
+
 static char *driftfile;
 static double holdover_limit = ENG_DEFAULT_HOLDOVER;
 static PEER_Instance sys_peer;
@@ -67,6 +84,7 @@ static int startup_settled;
 #define CONFIRM_BURST_INTERVAL 16.0
 
 static void start_resolve(Assoc *a);
+static void remove_assoc(Assoc *victim);
 
 static const char *peer_label(PEER_Instance p, char *buf, size_t len)
 {
@@ -79,6 +97,21 @@ static const char *peer_label(PEER_Instance p, char *buf, size_t len)
     else
         snprintf(buf, len, "%s", r.host);
     return buf;
+}
+
+/* Give an association its address, moving its `restrict source` entry
+   along. */
+static void set_peer_address(Assoc *a, const NTP_Addr *addr)
+{
+    const NTP_Addr *old = PEER_GetAddress(a->peer);
+
+    if (old->len && ADDR_EqualHost(old, addr))
+        return (void)PEER_SetAddress(a->peer, addr);
+    if (old->len)
+        ACC_RemoveSourceRule(old);
+    PEER_SetAddress(a->peer, addr);
+    if (PEER_GetAddress(a->peer)->len)
+        ACC_AddSourceRule(PEER_GetAddress(a->peer));
 }
 
 static void resolved(const NTP_Addr *addr, const char *error, void *arg)
@@ -94,7 +127,7 @@ static void resolved(const NTP_Addr *addr, const char *error, void *arg)
         return;
     }
     a->retry_interval = RESOLVE_RETRY_MIN;
-    PEER_SetAddress(a->peer, addr);
+    set_peer_address(a, addr);
 }
 
 static void start_resolve(Assoc *a)
@@ -347,6 +380,15 @@ static void housekeeping_timeout(void *arg)
 {
     (void)arg;
     housekeeping = SCH_AddTimer(ENG_HOUSEKEEPING_INTERVAL, housekeeping_timeout, NULL);
+    for (Assoc *a = assocs, *next; a; a = next) {
+        next = a->next;
+        if (PEER_ShouldDissolve(a->peer)) {
+            char label[LABEL_LEN];
+            LOG(LOGS_INFO, "association %u: %s is gone: association dissolved",
+                PEER_GetAssocId(a->peer), peer_label(a->peer, label, sizeof label));
+            remove_assoc(a);
+        }
+    }
     select_sources(NULL, 0);
     SYS_Vars v = *SYS_Get();
     if (v.poll != DSC_GetPoll()) {
@@ -368,11 +410,34 @@ static void drift_timeout(void *arg)
     write_drift();
 }
 
-static Assoc *add_assoc(const CNF_Assoc *c)
+/* Append an association; `addr` known already (mobilised from a packet)
+   or NULL to resolve params->host. */
+static Assoc *add_peer(const PEER_Params *params, const NTP_Addr *addr)
 {
     Assoc *a = MEM_New(Assoc);
+
+    a->peer = PEER_Create(++last_assoc_id, params, peer_updated, NULL);
+    a->port = params->port;
+    a->retry_interval = RESOLVE_RETRY_MIN;
+
+    Assoc **tail = &assocs;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = a;
+    n_assocs++;
+    if (addr)
+        set_peer_address(a, addr);
+    else
+        start_resolve(a);
+    return a;
+}
+
+static Assoc *add_assoc(const CNF_Assoc *c)
+{
     PEER_Params params = {
-        .mode = NTP_MODE_CLIENT,
+        .mode = c->type == CNF_ASSOC_PEER ? NTP_MODE_SYM_ACTIVE
+                : c->type == CNF_ASSOC_BROADCAST ? NTP_MODE_BROADCAST : NTP_MODE_CLIENT,
+        .key = c->key,
         .host = c->host,
         .port = c->port,
         .minpoll = c->minpoll,
@@ -384,25 +449,147 @@ static Assoc *add_assoc(const CNF_Assoc *c)
         .configured = 1,
     };
 
-    a->peer = PEER_Create(++last_assoc_id, &params, peer_updated, NULL);
-    a->port = c->port;
-    a->retry_interval = RESOLVE_RETRY_MIN;
+    return add_peer(&params, NULL);
+}
 
-    Assoc **tail = &assocs;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = a;
-    n_assocs++;
-    start_resolve(a);
-    return a;
+/* Remove an association (ephemeral ones whose peer went away). Its
+   AssocId is not reused. */
+static void remove_assoc(Assoc *victim)
+{
+    for (Assoc **pa = &assocs; *pa; pa = &(*pa)->next) {
+        if (*pa != victim)
+            continue;
+        *pa = victim->next;
+        if (sys_peer == victim->peer)
+            sys_peer = NULL;
+        if (PEER_GetAddress(victim->peer)->len)
+            ACC_RemoveSourceRule(PEER_GetAddress(victim->peer));
+        if (!PEER_IsConfigured(victim->peer))
+            n_ephemeral--;
+        RES_Cancel(victim->resolving);
+        SCH_RemoveTimer(victim->retry);
+        PEER_Destroy(victim->peer);
+        free(victim);
+        n_assocs--;
+        return;
+    }
+}
+
+/* The association whose peer is `remote` (address and port), if any. */
+static Assoc *find_assoc(const NTP_Addr *remote)
+{
+    for (Assoc *a = assocs; a; a = a->next) {
+        const NTP_Addr *pa = PEER_GetAddress(a->peer);
+        if (pa->len && ADDR_Equal(pa, remote))
+            return a;
+    }
+    return NULL;
+}
+
+static int key_trusted(uint32_t id)
+{
+    for (size_t i = 0; i < n_trusted_keys; i++)
+        if (trusted_keys[i] == id)
+            return 1;
+    return 0;
+}
+
+typedef enum { AUTH_NONE, AUTH_OK, AUTH_BAD } AuthStatus;
+
+/* Is the packet's MAC good with a trusted key? `*key` gets the key. */
+static AuthStatus check_mac(const NIO_Datagram *d, const NTP_Packet *pkt, const KEY_Key **key)
+{
+    const KEY_Key *k;
+
+    *key = NULL;
+    if (!pkt->has_mac)
+        return AUTH_NONE;
+    if (pkt->mac_len == 0)
+        return AUTH_BAD;   /* a crypto-NAK authenticates nothing */
+    k = KEY_Find(keys, pkt->key_id);
+    if (!k || !key_trusted(pkt->key_id) ||
+        !AUTH_Verify(k, d->data, pkt->auth_len, pkt->mac, pkt->mac_len))
+        return AUTH_BAD;
+    *key = k;
+    return AUTH_OK;
+}
+
+/* Peer hooks: MACs for associations with a `key`. */
+static size_t auth_packet(uint32_t key_id, uint8_t *buf, size_t len, size_t size)
+{
+    const KEY_Key *k = KEY_Find(keys, key_id);
+    return k ? AUTH_AppendMac(k, buf, len, size) : 0;
+}
+
+static int verify_packet(uint32_t key_id, const NIO_Datagram *d, const NTP_Packet *pkt)
+{
+    const KEY_Key *k;
+    return check_mac(d, pkt, &k) == AUTH_OK && k->id == key_id;
+}
+
+/* A symmetric-active or broadcast packet from an address we have no
+   association with: mobilise a passive / broadcast-client association
+   when the packet is authenticated with a trusted key, or when the access
+   rules explicitly let this address peer (restrict lines exist and the
+   one matching has no nopeer). Without any restrict line cntpd does not
+   mobilise unauthenticated peers (ntpd would). Returns 1 when mobilised. */
+static int mobilise(const NIO_Datagram *d, const NTP_Packet *pkt, unsigned flags,
+                    AuthStatus auth, const KEY_Key *key)
+{
+    char text[ADDR_STRLEN];
+    int bcast = pkt->mode == NTP_MODE_BROADCAST;
+
+    if (pkt->mode == NTP_MODE_SYM_PASSIVE || (bcast && !broadcastclient))
+        return 0;
+    int allowed = auth == AUTH_OK ||
+                  (auth == AUTH_NONE && ACC_RuleCount() > 0 &&
+                   !(flags & (ACC_NOPEER | ACC_NOSERVE | ACC_IGNORE | ACC_NOTRUST)) &&
+                   !(!bcast && (flags & ACC_NOEPEER)));
+    ADDR_ToString(&d->remote, text, sizeof text);
+    if (!allowed) {
+        DEBUG_LOG("%s packet from %s: no association, not mobilised (%s)",
+                  bcast ? "broadcast" : "symmetric active", text,
+                  auth == AUTH_BAD ? "bad MAC" : "not authenticated, not allowed by restrict");
+        return 0;
+    }
+    if (n_ephemeral >= MAX_EPHEMERAL) {
+        DEBUG_LOG("%s: too many ephemeral associations", text);
+        return 0;
+    }
+
+    char host[ADDR_STRLEN];
+    PEER_Params params = {
+        .mode = bcast ? PEER_MODE_BCLIENT : NTP_MODE_SYM_PASSIVE,
+        .key = auth == AUTH_OK ? key->id : 0,
+        .host = ADDR_HostString(&d->remote, host, sizeof host),
+        .port = ADDR_Port(&d->remote),
+        .minpoll = CNF_DEFAULT_MINPOLL,
+        .maxpoll = CNF_DEFAULT_MAXPOLL,
+        .version = pkt->version >= 3 ? pkt->version : NTP_VERSION,
+        .configured = 0,
+    };
+    Assoc *a = add_peer(&params, &d->remote);
+    n_ephemeral++;
+    LOG(LOGS_INFO, "association %u: %s %s mobilised (%s)", PEER_GetAssocId(a->peer),
+        PEER_ModeName(params.mode), text,
+        auth == AUTH_OK ? "authenticated" : "allowed by restrict");
+    PEER_Receive(a->peer, d, pkt);
+    return 1;
 }
 
 static void server_rx(const NIO_Datagram *d, void *arg)
 {
     NTP_Packet pkt;
-    PKT_Status st = PKT_Decode(d->data, d->len, &pkt);
+    unsigned flags = ACC_Check(&d->remote);
+    const KEY_Key *key;
+    Assoc *a;
 
     (void)arg;
+    if (flags & ACC_IGNORE) {
+        CNT.srv_denied++;
+        return;
+    }
+    PKT_Status st = PKT_Decode(d->data, d->len, &pkt);
     if (st != PKT_OK) {
         CNT.rx_malformed++;
         if (LOG_DebugEnabled()) {
@@ -412,9 +599,46 @@ static void server_rx(const NIO_Datagram *d, void *arg)
         }
         return;
     }
+    AuthStatus auth = check_mac(d, &pkt, &key);
+    if (((flags & ACC_NOTRUST) && auth != AUTH_OK) ||
+        ((flags & ACC_VERSION) && pkt.version != NTP_VERSION)) {
+        CNT.srv_denied++;
+        return;
+    }
+
     switch (pkt.mode) {
     case NTP_MODE_CLIENT:
-        SRV_ProcessRequest(d, &pkt);
+        if (flags & ACC_NOSERVE) {
+            CNT.srv_denied++;
+            return;
+        }
+        if (flags & ACC_LIMITED) {
+            RL_Result rl = RL_Check(&d->remote, SCH_Monotonic());
+            if (rl != RL_OK) {
+                CNT.srv_limited++;
+                if (rl == RL_LIMITED_KOD && (flags & ACC_KOD))
+                    SRV_ProcessRequest(d, &pkt, SRV_KOD_RATE, NULL);
+                else
+                    CNT.srv_denied++;
+                return;
+            }
+        }
+        /* RFC 5905: a request whose MAC fails gets a crypto-NAK, so the
+           client learns its key is wrong instead of timing out. */
+        SRV_ProcessRequest(d, &pkt, auth == AUTH_BAD ? SRV_CRYPTO_NAK : SRV_REPLY,
+                           auth == AUTH_OK ? key : NULL);
+        break;
+    case NTP_MODE_SYM_ACTIVE:
+    case NTP_MODE_SYM_PASSIVE:
+    case NTP_MODE_BROADCAST:
+        a = find_assoc(&d->remote);
+        if (a) {
+            PEER_Receive(a->peer, d, &pkt);
+            break;
+        }
+        if (mobilise(d, &pkt, flags, auth, key))
+            break;
+        CNT.rx_no_assoc++;
         break;
     case NTP_MODE_SERVER:
         /* Replies come in on the association's own socket. */
@@ -469,8 +693,100 @@ static void init_discipline(const CNF_Config *cfg)
     DSC_Init(&dp, have_drift, drift);
 }
 
+/* The checks that need more than one line of the file: keys referenced
+   against the keys file, the keys and leap files themselves. */
+int ENG_CheckConfig(const CNF_Config *cfg, char *err, size_t errlen)
+{
+    KEY_Table table = NULL;
+    LEAP_Table leap;
+    int rc = -1;
+
+    if (cfg->keysfile && KEY_LoadFile(cfg->keysfile, &table, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < cfg->n_assocs; i++) {
+        uint32_t id = cfg->assocs[i].key;
+        if (!id)
+            continue;
+        if (!cfg->keysfile) {
+            snprintf(err, errlen, "%s:%d: key %u used but no keys file is configured",
+                     cfg->path, cfg->assocs[i].line, (unsigned)id);
+            goto out;
+        }
+        if (!KEY_Find(table, id)) {
+            snprintf(err, errlen, "%s:%d: key %u is not in the keys file %s", cfg->path,
+                     cfg->assocs[i].line, (unsigned)id, cfg->keysfile);
+            goto out;
+        }
+        int trusted = 0;
+        for (size_t k = 0; k < cfg->n_trustedkeys; k++)
+            trusted |= cfg->trustedkeys[k] == id;
+        if (!trusted) {
+            snprintf(err, errlen, "%s:%d: key %u is not trusted (add it to a trustedkey line)",
+                     cfg->path, cfg->assocs[i].line, (unsigned)id);
+            goto out;
+        }
+    }
+    for (size_t k = 0; k < cfg->n_trustedkeys; k++) {
+        if (!cfg->keysfile) {
+            snprintf(err, errlen, "%s:%d: trustedkey without a keys file", cfg->path,
+                     cfg->trustedkey_line);
+            goto out;
+        }
+        if (!KEY_Find(table, cfg->trustedkeys[k])) {
+            snprintf(err, errlen, "%s:%d: trusted key %u is not in the keys file %s",
+                     cfg->path, cfg->trustedkey_line, (unsigned)cfg->trustedkeys[k],
+                     cfg->keysfile);
+            goto out;
+        }
+    }
+    if (cfg->leapfile) {
+        if (LEAP_LoadFile(cfg->leapfile, &leap, err, errlen) < 0)
+            goto out;
+        LEAP_Free(&leap);
+    }
+    rc = 0;
+out:
+    KEY_Free(table);
+    return rc;
+}
+
 int ENG_Init(const CNF_Config *cfg)
 {
+    char err[512];
+
+    if (ENG_CheckConfig(cfg, err, sizeof err) < 0) {
+        LOG(LOGS_ERR, "%s", err);
+        return -1;
+    }
+    if (cfg->keysfile && KEY_LoadFile(cfg->keysfile, &keys, err, sizeof err) < 0) {
+        LOG(LOGS_ERR, "%s", err);
+        return -1;
+    }
+    trusted_keys = MEM_Calloc(cfg->n_trustedkeys, sizeof *trusted_keys);
+    memcpy(trusted_keys, cfg->trustedkeys, cfg->n_trustedkeys * sizeof *trusted_keys);
+    n_trusted_keys = cfg->n_trustedkeys;
+    PEER_SetAuthHooks(auth_packet, verify_packet);
+    ACC_SetRules(cfg->restricts, cfg->n_restricts);
+    RL_Init(0, cfg->discard.average, cfg->discard.minimum);
+    broadcastclient = cfg->broadcastclient;
+    if (cfg->leapfile) {
+        if (LEAP_LoadFile(cfg->leapfile, &leap_table, err, sizeof err) < 0) {
+            LOG(LOGS_ERR, "%s", err);
+            return -1;
+        }
+        struct timespec ts;
+        CLK_ReadTime(&ts);
+        uint64_t now_ntp = (uint64_t)ts.tv_sec + NTP_UNIX_EPOCH_OFFSET;
+        if (!leap_table.hash_ok)
+            LOG(LOGS_WARN, "leap file %s has no hash line: its integrity is not checked",
+                cfg->leapfile);
+        if (LEAP_Expired(&leap_table, now_ntp))
+            LOG(LOGS_WARN, "leap file %s has expired: get a current one", cfg->leapfile);
+        else
+            LOG(LOGS_INFO, "leap file %s: TAI-UTC %d s", cfg->leapfile,
+                LEAP_TaiOffset(&leap_table, now_ntp));
+    }
+
     SEL_Params sp = SEL_DEFAULT_PARAMS;
 
     if (cfg->tos_minsane > 0)
@@ -526,6 +842,16 @@ void ENG_Fini(void)
     DSC_Fini();
     RES_Fini();
     NIO_Fini();
+    RL_Fini();
+    ACC_Fini();
+    AUTH_Fini();
+    KEY_Free(keys);
+    keys = NULL;
+    free(trusted_keys);
+    trusted_keys = NULL;
+    n_trusted_keys = 0;
+    n_ephemeral = 0;
+    LEAP_Free(&leap_table);
 }
 
 int ENG_ExitStatus(void)
@@ -565,7 +891,7 @@ void ENG_LogStatus(void)
     ENG_SystemReport s;
     PEER_Report *reports;
     size_t n = ENG_GetPeerReports(&reports);
-    char line[512];
+    char line[1024];
     static const char tally[] = " x.-+*";
 
     ENG_GetSystemReport(&s);

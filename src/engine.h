@@ -23,6 +23,10 @@
 #define ENG_HOUSEKEEPING_INTERVAL 4.0
 #define ENG_DRIFT_WRITE_INTERVAL 3600.0
 
+/* Checks across lines and files (keys and leap files, key references):
+   0, or -1 with "file:line: message" in `err` (exit status 2). */
+int ENG_CheckConfig(const CNF_Config *cfg, char *err, size_t errlen);
+
 /* Open sockets and start every configured association; 0 or -1 (logged). */
 int ENG_Init(const CNF_Config *cfg);
 void ENG_Fini(void);

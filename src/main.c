@@ -137,6 +137,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return EXIT_CONFIG;
     }
+    for (size_t i = 0; i < cfg.n_warnings; i++)
+        fprintf(stderr, "%s\n", cfg.warnings[i]);
+    if (ENG_CheckConfig(&cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        CNF_Free(&cfg);
+        return EXIT_CONFIG;
+    }
     if (check_only) {
         printf("%s: configuration OK (%zu associations)\n", config_path, cfg.n_assocs);
         CNF_Free(&cfg);

@@ -138,6 +138,10 @@ static NIO_Socket open_server(int family, uint16_t port, const char *bind_addr,
     }
     if (family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    /* `broadcast` associations send from the NTP port to a broadcast
+       address, which the kernel refuses without this. */
+    if (family == AF_INET)
+        setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
     if (bind(fd, &local.u.sa, local.len) < 0) {
         LOG(LOGS_ERR, "cannot bind NTP socket to %s: %s", ADDR_ToString(&local, text, sizeof text),
             strerror(errno));

@@ -43,6 +43,12 @@ struct PEER_Record {
     NTP_Timestamp last_rx_xmt;
     NTP_Timestamp last_xmt;  /* our last transmit, kept for reports */
     NTP_Timestamp last_rec;  /* arrival of the last accepted packet */
+    /* Symmetric modes: the peer's last transmit timestamp and when it
+       arrived, echoed as origin and receive in our next packet. */
+    NTP_Timestamp peer_org, peer_rec;
+    double bdelay;           /* broadcast client: round trip from the volley (s) */
+    int owns_sock;           /* the socket is ours (not a server socket) */
+    int dissolve;            /* ephemeral and gone: the engine removes it */
 
     /* Peer variables from its last accepted packet. */
     int leap, stratum, precision;
@@ -57,7 +63,21 @@ struct PEER_Record {
     PEER_SelStatus select;
     int jumped;              /* filter accepted a confirmed jump, not yet used */
     double last_forced_burst;  /* scheduler s of the last PEER_Burst, 0 if none */
+    unsigned auth_failures;  /* consecutive packets without a valid MAC */
 };
+
+/* Authentication hooks (the engine's keys): append a MAC for key `key_id`
+   to the `len`-octet packet in `buf` (room `size`), returning the new
+   length or 0; verify a received packet's MAC against `key_id`. */
+static size_t (*packet_auth)(uint32_t key_id, uint8_t *buf, size_t len, size_t size);
+static int (*packet_verify)(uint32_t key_id, const NIO_Datagram *d, const NTP_Packet *pkt);
+
+void PEER_SetAuthHooks(size_t (*auth)(uint32_t, uint8_t *, size_t, size_t),
+                       int (*verify)(uint32_t, const NIO_Datagram *, const NTP_Packet *))
+{
+    packet_auth = auth;
+    packet_verify = verify;
+}
 
 static double jump_threshold = 0.128;
 
@@ -142,7 +162,8 @@ void PEER_Destroy(PEER_Instance p)
         return;
     CLK_RemoveStepHandler(clock_stepped, p);
     SCH_RemoveTimer(p->poll_timer);
-    NIO_Close(p->sock);
+    if (p->owns_sock)
+        NIO_Close(p->sock);
     free(p->host);
     free(p);
 }
@@ -182,17 +203,32 @@ void PEER_SetAddress(PEER_Instance p, const NTP_Addr *addr)
         p->unreach = 0;
         return;
     }
-    sock = NIO_OpenClient(addr, rx_handler, p);
-    if (!sock)
+    /* Client mode (and a broadcast client's delay volley) polls from a
+       socket of its own on an ephemeral port; symmetric and broadcast
+       modes must speak from the NTP port, so they use the server socket
+       and the engine hands their packets over. */
+    int own = p->params.mode == NTP_MODE_CLIENT || p->params.mode == PEER_MODE_BCLIENT;
+    sock = own ? NIO_OpenClient(addr, rx_handler, p) : NIO_ServerSocket(ADDR_Family(addr));
+    if (!sock) {
+        if (!own) {
+            char text[ADDR_STRLEN];
+            LOG(LOGS_ERR, "association %u: no NTP socket for the address family of %s",
+                p->assoc_id, ADDR_ToString(addr, text, sizeof text));
+        }
         return;   /* logged; the engine retries the name later */
-    NIO_Close(p->sock);
+    }
+    if (p->owns_sock)
+        NIO_Close(p->sock);
     p->sock = sock;
+    p->owns_sock = own;
     p->addr = *addr;
     p->unreach = 0;
     p->xmt_wire = 0;
-    LOG(LOGS_INFO, "association %u: %s, polling every %d s%s", p->assoc_id,
-        peer_name(p, name, sizeof name), 1 << p->hpoll, p->params.iburst ? " (iburst)" : "");
-    if (p->params.iburst)
+    LOG(LOGS_INFO, "association %u: %s %s, %s every %d s%s", p->assoc_id,
+        PEER_ModeName(p->params.mode), peer_name(p, name, sizeof name),
+        p->params.mode == PEER_MODE_BCLIENT ? "expecting broadcasts" : "polling",
+        1 << p->hpoll, p->params.iburst ? " (iburst)" : "");
+    if (p->params.iburst || p->params.mode == PEER_MODE_BCLIENT)
         p->burst = PEER_BURST_COUNT;
     /* First poll soon, but not all associations at the same instant. */
     schedule_poll(p, 0.5 * random() / (double)RAND_MAX);
@@ -229,15 +265,34 @@ int PEER_WantsResolve(PEER_Instance p)
            p->unreach >= 2 * PEER_UNREACH_BACKOFF;
 }
 
+const char *PEER_ModeName(int mode)
+{
+    switch (mode) {
+    case NTP_MODE_SYM_ACTIVE: return "symmetric active";
+    case NTP_MODE_SYM_PASSIVE: return "symmetric passive";
+    case NTP_MODE_CLIENT: return "server";
+    case NTP_MODE_BROADCAST: return "broadcast to";
+    case PEER_MODE_BCLIENT: return "broadcast server";
+    }
+    return "?";
+}
+
+/* The mode of the packets this association sends. */
+static int wire_mode(PEER_Instance p)
+{
+    return p->params.mode == PEER_MODE_BCLIENT ? NTP_MODE_CLIENT : p->params.mode;
+}
+
 static void transmit(PEER_Instance p)
 {
     NTP_Packet pkt = { 0 };
     const SYS_Vars *sys = SYS_Get();
-    uint8_t buf[NTP_HEADER_LEN];
+    uint8_t buf[NTP_MAX_PACKET_LEN];
+    size_t len;
 
     pkt.leap = sys->leap;
     pkt.version = p->params.version;
-    pkt.mode = p->params.mode;
+    pkt.mode = wire_mode(p);
     pkt.stratum = sys->stratum;
     pkt.poll = p->hpoll;
     pkt.precision = sys->precision;
@@ -245,19 +300,32 @@ static void transmit(PEER_Instance p)
     pkt.root_dispersion = NTS_ShortFromDouble(SYS_RootDispersionNow(SCH_Monotonic()));
     pkt.refid = sys->refid;
     pkt.reference = sys->reference_time;
-    /* A client's origin and receive fields carry nothing (RFC 5905 client
-       mode); the transmit timestamp is read as late as possible. */
+    /* Symmetric modes echo the peer's last transmit time and when it
+       arrived (RFC 5905 peer org/rec); a client's and a broadcaster's
+       origin and receive fields carry nothing. */
+    if (pkt.mode == NTP_MODE_SYM_ACTIVE || pkt.mode == NTP_MODE_SYM_PASSIVE) {
+        pkt.origin = p->peer_org;
+        pkt.receive = p->peer_rec;
+    }
+    /* The transmit timestamp is read as late as possible; never zero (a
+       reply with a zero origin would look like "nothing outstanding"). */
     CLK_ReadTime(&p->xmt_local);
     pkt.transmit = NTS_FromTimespec(&p->xmt_local);
-    /* Never send a zero transmit timestamp: a reply with zero origin would
-       be indistinguishable from "no request outstanding". */
     if (!pkt.transmit)
         pkt.transmit = 1;
-    PKT_Encode(&pkt, buf);
+    len = PKT_Encode(&pkt, buf);
+    if (p->params.key) {
+        len = packet_auth ? packet_auth(p->params.key, buf, len, sizeof buf) : 0;
+        if (!len) {
+            LOG(LOGS_ERR, "association %u: key %u is not available: packet not sent",
+                p->assoc_id, (unsigned)p->params.key);
+            return;
+        }
+    }
     p->xmt_wire = pkt.transmit;
     p->last_xmt = pkt.transmit;
     p->sent++;
-    NIO_Send(p->sock, &p->addr, buf, sizeof buf);
+    NIO_Send(p->sock, &p->addr, buf, len);
 }
 
 static void set_reachable(PEER_Instance p, int reachable)
@@ -283,6 +351,13 @@ static void poll_timeout(void *arg)
     if (p->stopped)
         return;
 
+    if (p->params.mode == NTP_MODE_BROADCAST) {
+        /* A broadcaster only sends; nobody answers, so no reach register. */
+        transmit(p);
+        schedule_poll(p, ldexp(1.0, p->hpoll));
+        return;
+    }
+
     if (p->burst > 0 && p->burst < PEER_BURST_COUNT) {
         /* Inside a burst: send without shifting the reach register. */
         p->burst--;
@@ -306,6 +381,13 @@ static void poll_timeout(void *arg)
             set_reachable(p, 0);
             if (p->params.iburst)
                 p->burst = PEER_BURST_COUNT;
+            /* Passive and broadcast-client associations exist only while
+               the other side talks to us (RFC 5905 ephemeral). */
+            if (!p->params.configured &&
+                (p->params.mode == NTP_MODE_SYM_PASSIVE || p->params.mode == PEER_MODE_BCLIENT)) {
+                p->dissolve = 1;
+                return;
+            }
         }
         /* A peer that stays silent is polled less and less often. */
         if (p->unreach >= PEER_UNREACH_BACKOFF && p->hpoll < p->params.maxpoll)
@@ -318,7 +400,9 @@ static void poll_timeout(void *arg)
 
     if (p->burst == PEER_BURST_COUNT)
         p->burst--;    /* this poll is the burst's first packet */
-    transmit(p);
+    /* A broadcast client listens; it sends only its delay volley. */
+    if (p->params.mode != PEER_MODE_BCLIENT || p->burst > 0 || p->bdelay <= 0)
+        transmit(p);
     schedule_poll(p, p->burst > 0 ? PEER_BURST_INTERVAL : poll_delay(p));
 }
 
@@ -355,38 +439,105 @@ static void rx_handler(const NIO_Datagram *d, void *arg)
     PEER_Instance p = arg;
     NTP_Packet pkt;
     PKT_Status st = PKT_Decode(d->data, d->len, &pkt);
-    const double now = SCH_Monotonic();
 
     if (st != PKT_OK) {
         CNT.rx_malformed++;
         DEBUG_LOG("association %u: malformed packet (%s)", p->assoc_id, PKT_StatusName(st));
         return;
     }
-    if (pkt.mode != NTP_MODE_SERVER) {
-        CNT.rx_bad_mode++;
-        return;
-    }
+    PEER_Receive(p, d, &pkt);
+}
 
-    PKT_Test t = PKT_CheckReply(&pkt, p->xmt_wire, p->last_rx_xmt);
-    if (t == PKT_TEST_KISS && pkt.origin == p->xmt_wire) {
+/* The checks before a packet may touch the association: mode, and
+   authentication when the association has a key. */
+static int acceptable(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt)
+{
+    int mode = p->params.mode, ok;
+
+    switch (mode) {
+    case NTP_MODE_CLIENT:
+        ok = pkt->mode == NTP_MODE_SERVER;
+        break;
+    case NTP_MODE_SYM_ACTIVE:
+    case NTP_MODE_SYM_PASSIVE:
+        ok = pkt->mode == NTP_MODE_SYM_ACTIVE || pkt->mode == NTP_MODE_SYM_PASSIVE;
+        break;
+    case PEER_MODE_BCLIENT:
+        ok = pkt->mode == NTP_MODE_BROADCAST || pkt->mode == NTP_MODE_SERVER;
+        break;
+    default:
+        ok = 0;
+    }
+    if (!ok) {
+        CNT.rx_bad_mode++;
+        return 0;
+    }
+    if (p->params.key && !(packet_verify && packet_verify(p->params.key, d, pkt))) {
+        CNT.rx_auth_failed++;
+        p->rejected++;
+        p->auth_failures++;
+        if (p->auth_failures == 1 || LOG_DebugEnabled()) {
+            char name[300];
+            LOG(LOGS_WARN, "association %u: %s: packet without a valid MAC for key %u "
+                "rejected", p->assoc_id, peer_name(p, name, sizeof name),
+                (unsigned)p->params.key);
+        }
+        return 0;
+    }
+    return 1;
+}
+
+void PEER_Receive(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt_in)
+{
+    NTP_Packet pkt = *pkt_in;
+    const double now = SCH_Monotonic();
+    NTP_Timestamp t4 = NTS_FromTimespec(&d->rx_time);
+    int broadcast = pkt.mode == NTP_MODE_BROADCAST;
+    int symmetric = pkt.mode == NTP_MODE_SYM_ACTIVE || pkt.mode == NTP_MODE_SYM_PASSIVE;
+
+    if (!acceptable(p, d, &pkt))
+        return;
+
+    PKT_Test t;
+    if (broadcast) {
+        /* Nothing of ours is echoed: only replay and sanity tests. */
+        t = PKT_CheckReply(&pkt, pkt.origin, p->last_rx_xmt);
+    } else {
+        if (symmetric && pkt.transmit && pkt.transmit != p->last_rx_xmt) {
+            /* Whatever the tests say, echo this packet's transmit time in
+               our next one, so a peer that restarted resynchronises. */
+            p->peer_org = pkt.transmit;
+            p->peer_rec = t4;
+        }
+        t = PKT_CheckReply(&pkt, p->xmt_wire, p->last_rx_xmt);
+        /* A symmetric peer's first packet, before it has heard from us,
+           has a zero origin: not bogus, just nothing to measure yet. */
+        if (symmetric && t == PKT_TEST_BOGUS && pkt.origin == 0)
+            t = PKT_TEST_UNSYNC;
+    }
+    if (t == PKT_TEST_KISS && !broadcast && pkt.origin == p->xmt_wire) {
         handle_kiss(p, &pkt);
         return;
     }
-    if (t != PKT_TEST_PASS) {
+    /* Protocol failures (replay, not a reply to us, zero transmit) say
+       nothing about the peer; header failures (unsynchronised, too far,
+       bad reference time) come from a live peer: reachable, no sample. */
+    int header_only = t == PKT_TEST_UNSYNC || t == PKT_TEST_DISTANCE || t == PKT_TEST_REFTIME;
+    if (t != PKT_TEST_PASS && !header_only) {
         CNT.rx_rejected++;
         p->rejected++;
-        DEBUG_LOG("association %u: reply rejected: %s", p->assoc_id, PKT_TestName(t));
+        DEBUG_LOG("association %u: packet rejected: %s", p->assoc_id, PKT_TestName(t));
         return;
     }
 
-    /* One reply per request: a second copy is now bogus. */
     p->last_rx_xmt = pkt.transmit;
-    p->xmt_wire = 0;
+    if (!broadcast)
+        p->xmt_wire = 0;   /* one reply per request: a second copy is bogus */
     p->received++;
-    CNT.rx_accepted++;
     p->reach |= 1;
     p->unreach = 0;
     p->kiss[0] = '\0';
+    p->auth_failures = 0;
     set_reachable(p, 1);
 
     p->leap = pkt.leap;
@@ -397,29 +548,54 @@ static void rx_handler(const NIO_Datagram *d, void *arg)
     p->root_dispersion = NTS_ShortToDouble(pkt.root_dispersion);
     p->refid = pkt.refid;
     p->reference_time = pkt.reference;
-
-    /* T1 our transmit, T2 server receive, T3 server transmit, T4 our
-       receive. offset = ((T2 - T1) + (T3 - T4)) / 2 (positive: we are
-       behind), delay = (T4 - T1) - (T3 - T2). Differences of 64-bit NTP
-       timestamps stay exact and era-safe. */
-    NTP_Timestamp t1 = NTS_FromTimespec(&p->xmt_local);
-    NTP_Timestamp t4 = NTS_FromTimespec(&d->rx_time);
-    double offset = (NTS_Diff(pkt.receive, t1) + NTS_Diff(pkt.transmit, t4)) / 2.0;
-    double delay = NTS_Diff(t4, t1) - NTS_Diff(pkt.transmit, pkt.receive);
-    double precision = CLK_GetPrecision();
-    double dispersion = ldexp(1.0, pkt.precision) + precision + FLT_PHI * NTS_Diff(t4, t1);
-
-    if (delay < precision)
-        delay = precision;
-    p->last_update = t4;
     p->last_rec = t4;
+
+    if (header_only) {
+        CNT.rx_unsynced++;
+        DEBUG_LOG("association %u: no sample: %s", p->assoc_id, PKT_TestName(t));
+        return;
+    }
+    CNT.rx_accepted++;
+
+    double precision = CLK_GetPrecision();
+    double offset, delay, dispersion;
+    if (broadcast) {
+        /* One-way: the server's transmit time plus half the round trip
+           measured by the volley, against our arrival time. */
+        if (p->bdelay <= 0) {
+            DEBUG_LOG("association %u: broadcast before the delay is known", p->assoc_id);
+            return;
+        }
+        delay = p->bdelay;
+        offset = NTS_Diff(pkt.transmit, t4) + delay / 2.0;
+        dispersion = ldexp(1.0, pkt.precision) + precision + FLT_PHI * 2.0 * delay;
+        /* A broadcaster's poll sets how often we expect it. */
+        if (pkt.poll >= p->params.minpoll && pkt.poll <= p->params.maxpoll)
+            p->hpoll = pkt.poll;
+    } else {
+        /* T1 our transmit, T2 peer receive, T3 peer transmit, T4 our
+           receive. offset = ((T2 - T1) + (T3 - T4)) / 2 (positive: we are
+           behind), delay = (T4 - T1) - (T3 - T2). Differences of 64-bit
+           NTP timestamps stay exact and era-safe. */
+        NTP_Timestamp t1 = NTS_FromTimespec(&p->xmt_local);
+        offset = (NTS_Diff(pkt.receive, t1) + NTS_Diff(pkt.transmit, t4)) / 2.0;
+        delay = NTS_Diff(t4, t1) - NTS_Diff(pkt.transmit, pkt.receive);
+        dispersion = ldexp(1.0, pkt.precision) + precision + FLT_PHI * NTS_Diff(t4, t1);
+        if (delay < precision)
+            delay = precision;
+        if (p->params.mode == PEER_MODE_BCLIENT) {
+            /* The volley's shortest round trip calibrates the broadcasts. */
+            if (p->bdelay <= 0 || delay < p->bdelay)
+                p->bdelay = delay;
+        }
+    }
+    p->last_update = t4;
 
     DEBUG_LOG("association %u: offset %+.9f delay %.9f dispersion %.9f", p->assoc_id, offset,
               delay, dispersion);
 
     FLT_Result r = FLT_AddSample(&p->filter, offset, delay, dispersion, phase_at(now), now,
-                                 precision,
-                                 ldexp(1.0, p->hpoll), jump_threshold);
+                                 precision, ldexp(1.0, p->hpoll), jump_threshold);
     if (r == FLT_JUMP) {
         char name[300];
         p->jumped = 1;
@@ -440,6 +616,26 @@ static void rx_handler(const NIO_Datagram *d, void *arg)
         int fresh = r == FLT_UPDATED || r == FLT_JUMP || SYS_Get()->leap == NTP_LEAP_UNSYNC;
         p->on_update(p, fresh, p->update_arg);
     }
+}
+
+int PEER_GetMode(PEER_Instance p)
+{
+    return p->params.mode;
+}
+
+int PEER_IsConfigured(PEER_Instance p)
+{
+    return p->params.configured;
+}
+
+const NTP_Addr *PEER_GetAddress(PEER_Instance p)
+{
+    return &p->addr;
+}
+
+int PEER_ShouldDissolve(PEER_Instance p)
+{
+    return p->dissolve;
 }
 
 double PEER_RootDistance(PEER_Instance p, double now)

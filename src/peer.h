@@ -16,6 +16,8 @@
 
 #include "addr.h"
 #include "filter.h"
+#include "ntp_io.h"
+#include "ntp_pkt.h"
 #include "ntp_time.h"
 
 typedef struct PEER_Record *PEER_Instance;
@@ -24,8 +26,15 @@ typedef struct PEER_Record *PEER_Instance;
 #define PEER_BURST_INTERVAL 2.0     /* s between burst packets */
 #define PEER_UNREACH_BACKOFF 12     /* unanswered polls before the poll backs off */
 
+/* Association modes: the NTP_Mode we send (client, symmetric active or
+   passive, broadcast), or PEER_MODE_BCLIENT for a broadcast client (it
+   listens to mode-5 packets and sends client-mode packets only to measure
+   the delay, as ntpd's broadcast client does). */
+#define PEER_MODE_BCLIENT 6
+
 typedef struct {
-    int mode;              /* NTP_Mode we send: NTP_MODE_CLIENT */
+    int mode;              /* NTP_Mode we send, or PEER_MODE_BCLIENT */
+    uint32_t key;          /* symmetric key id, 0: no authentication */
     const char *host;      /* as configured (copied) */
     uint16_t port;
     int minpoll, maxpoll;  /* log2 s */
@@ -33,6 +42,24 @@ typedef struct {
     int iburst, burst, prefer;
     int configured;        /* from the config file (cntpPeersConfigured) */
 } PEER_Params;
+
+/* Hand a decoded packet from this association's peer to it (the engine
+   demultiplexes the server socket; client sockets deliver directly). */
+void PEER_Receive(PEER_Instance peer, const NIO_Datagram *d, const NTP_Packet *pkt);
+
+/* How packets are authenticated (keys live in the engine). */
+void PEER_SetAuthHooks(size_t (*auth)(uint32_t key_id, uint8_t *buf, size_t len, size_t size),
+                       int (*verify)(uint32_t key_id, const NIO_Datagram *d,
+                                     const NTP_Packet *pkt));
+
+int PEER_GetMode(PEER_Instance peer);
+int PEER_IsConfigured(PEER_Instance peer);
+const NTP_Addr *PEER_GetAddress(PEER_Instance peer);
+const char *PEER_ModeName(int mode);
+
+/* An ephemeral association (symmetric passive, broadcast client) whose
+   peer has gone silent: the engine removes it. */
+int PEER_ShouldDissolve(PEER_Instance peer);
 
 /* Outcome of the last selection for this peer (ntpq's tally codes). */
 typedef enum {

@@ -3,7 +3,7 @@
  * error message with its exact "file:line:" prefix, line endings, line
  * length, host syntax, and CNF_ParseFile on real files.
  *
- * Links: conf mem log
+ * Links: conf mem log access addr keys ratelimit
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -771,8 +771,8 @@ static void test_unknown_directive(void **state)
               "server 192.0.2.1 iburst\n"
               "   # another\n"
               "\t\n"
-              "restrict default\n",
-              NAME ":6: unknown directive 'restrict'");
+              "filegen peerstats\n",
+              NAME ":6: unknown directive 'filegen'");
     /* Only the first error is reported. */
     parse_err("\nfoo\nbar\n", NAME ":2: unknown directive 'foo'");
 }
