@@ -196,6 +196,9 @@ done
 [ -s "$tmp/walk.err" ] && { echo "bench: walk errors:" >&2; sort -u "$tmp/walk.err" | head >&2; status=1; }
 echo
 printf '%s' "$cpu_note"
-[ "$status" -eq 0 ] &&
-    echo "at $last_n associations: cntpd/native $last_ratio (target >= 0.5), cntpd VmRSS $last_rss (target < 16 MB)"
+if [ "$status" -eq 0 ]; then
+    met() { awk -v v="$1" -v t="$3" "BEGIN { exit !(v $2 t) }" && echo met || echo MISSED; }
+    echo "at $last_n associations: cntpd/native $last_ratio (target >= 0.5: $(met "$last_ratio" '>=' 0.5))," \
+         "cntpd VmRSS $last_rss (target < 16 MB: $(met "${last_rss% MB}" '<' 16))"
+fi
 exit "$status"

@@ -60,6 +60,7 @@ pids=()
 cleanup() {
     trap - EXIT INT TERM
     local p i
+    [ -n "${nap_pid:-}" ] && kill "$nap_pid" 2>/dev/null
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${pids[@]}"; do
         for i in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -189,7 +190,10 @@ peer_summary() {
     done
 }
 
-sleep 8   # iburst: the first samples arrive within a few seconds
+# Sleep in the background and wait for it, so a signal to this script
+# alone (kill -INT) is handled at once, not after the sleep.
+nap() { sleep "$1" & nap_pid=$!; wait "$nap_pid"; }
+nap 8   # iburst: the first samples arrive within a few seconds
 n=0
 while :; do
     n=$((n + 1))
@@ -219,5 +223,5 @@ while :; do
     peer_summary
     echo "--- what an NTP client sees: $(build/tools/ntp_query -s 127.0.0.1 -p "$port" 2>&1 || true)"
     [ "$cycles" -gt 0 ] && [ "$n" -ge "$cycles" ] && exit 0
-    sleep "$interval"
+    nap "$interval"
 done

@@ -378,9 +378,19 @@ typedef struct {
     unsigned flags;
 } Rule;
 
+/* The rules of one prefix length: rules[start .. start + count), sorted by
+   network, so a lookup is one binary search per distinct length. */
 typedef struct {
-    Rule *rules;           /* most specific first (see cmp_rule) */
+    int prefix;
+    uint32_t mask[4];
+    size_t start, count;
+} Group;
+
+typedef struct {
+    Rule *rules;           /* sorted by cmp_rule */
     size_t n;
+    Group groups[129];     /* longest prefix first */
+    size_t n_groups;
     unsigned def_flags;    /* the /0 entry: `default` */
 } Table;
 
@@ -396,33 +406,73 @@ static unsigned template_flags;
 static Source *sources;
 static size_t n_sources, cap_sources;
 
-/* Most specific first: longer prefix, then ntpport before plain (ntpd's
-   documented tie-break); the address only makes the order deterministic,
-   since two rules with the same prefix length cannot both match. */
-static int cmp_rule(const void *pa, const void *pb)
+static int cmp_net(const uint32_t a[4], const uint32_t b[4])
 {
-    const Rule *a = pa, *b = pb;
-
-    if (a->prefix != b->prefix)
-        return a->prefix > b->prefix ? -1 : 1;
-    if (a->ntpport != b->ntpport)
-        return a->ntpport ? -1 : 1;
     for (int i = 0; i < 4; i++)
-        if (a->net[i] != b->net[i])
-            return a->net[i] < b->net[i] ? -1 : 1;
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
     return 0;
 }
 
-static int matches(const Rule *r, int fam, const uint32_t w[4])
+/* Longer prefix first (more specific); within a length by network, for the
+   binary search; of one network, ntpport first (ntpd's documented
+   tie-break: more specific than the same address and mask without it). */
+static int cmp_rule(const void *pa, const void *pb)
 {
-    for (int i = 0; i < n_words[fam]; i++)
-        if ((w[i] & r->mask[i]) != r->net[i])
-            return 0;
-    return 1;
+    const Rule *a = pa, *b = pb;
+    int c;
+
+    if (a->prefix != b->prefix)
+        return a->prefix > b->prefix ? -1 : 1;
+    if ((c = cmp_net(a->net, b->net)) != 0)
+        return c;
+    if (a->ntpport != b->ntpport)
+        return a->ntpport ? -1 : 1;
+    return 0;
 }
 
-/* Add an entry to the table of `fam`, or OR its flags into an equal one;
-   /0 without ntpport is the family's default entry. */
+static void build_groups(Table *t)
+{
+    t->n_groups = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        Group *g = &t->groups[t->n_groups];
+
+        if (i == 0 || t->rules[i].prefix != t->rules[i - 1].prefix) {
+            g->prefix = t->rules[i].prefix;
+            memcpy(g->mask, t->rules[i].mask, sizeof g->mask);
+            g->start = i;
+            g->count = 0;
+            t->n_groups++;
+        }
+        t->groups[t->n_groups - 1].count++;
+    }
+}
+
+/* The rule of group `g` matching w (and the port), or NULL. */
+static const Rule *match_group(const Table *t, const Group *g, const uint32_t w[4],
+                               uint16_t port)
+{
+    uint32_t key[4];
+    size_t lo = g->start, hi = g->start + g->count;
+
+    for (int i = 0; i < 4; i++)
+        key[i] = w[i] & g->mask[i];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (cmp_net(t->rules[mid].net, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < g->start + g->count && cmp_net(t->rules[lo].net, key) == 0; lo++)
+        if (!t->rules[lo].ntpport || port == NTP_PORT)
+            return &t->rules[lo];
+    return NULL;
+}
+
+/* Append an entry to the table of `fam` (equal ones are merged after
+   sorting); /0 without ntpport is the family's default entry. */
 static void add_entry(int fam, const uint32_t w[4], int prefix, int ntpport, unsigned flags)
 {
     Table *t = &tables[fam];
@@ -439,12 +489,6 @@ static void add_entry(int fam, const uint32_t w[4], int prefix, int ntpport, uns
     r.prefix = prefix;
     r.ntpport = ntpport != 0;
     r.flags = flags;
-    for (size_t i = 0; i < t->n; i++) {
-        if (cmp_rule(&t->rules[i], &r) == 0) {
-            t->rules[i].flags |= r.flags;
-            return;
-        }
-    }
     t->rules[t->n++] = r;
 }
 
@@ -508,9 +552,23 @@ void ACC_SetRules(const ACC_Rule *rules, size_t n)
             break;
         }
     }
-    for (int f = 0; f < N_FAMS; f++)
-        if (tables[f].n > 1)
-            qsort(tables[f].rules, tables[f].n, sizeof(Rule), cmp_rule);
+    for (int f = 0; f < N_FAMS; f++) {
+        Table *t = &tables[f];
+        size_t kept = 0;
+
+        if (t->n > 1)
+            qsort(t->rules, t->n, sizeof(Rule), cmp_rule);
+        /* Equal address, mask and ntpport: one entry with the flags ORed
+           (sorting made them neighbours; O(n log n) for long blocklists). */
+        for (size_t i = 0; i < t->n; i++) {
+            if (kept > 0 && cmp_rule(&t->rules[kept - 1], &t->rules[i]) == 0)
+                t->rules[kept - 1].flags |= t->rules[i].flags;
+            else
+                t->rules[kept++] = t->rules[i];
+        }
+        t->n = kept;
+        build_groups(t);
+    }
 }
 
 static Source *find_source(int fam, const uint32_t w[4])
@@ -533,19 +591,18 @@ unsigned ACC_Check(const NTP_Addr *a)
         return ACC_IGNORE;
     port = ADDR_Port(a);
     t = &tables[fam];
-    for (size_t i = 0; i < t->n; i++) {
-        const Rule *r = &t->rules[i];
+    for (size_t i = 0; i < t->n_groups; i++) {
+        const Group *g = &t->groups[i];
+        const Rule *r;
 
         /* Source entries are host entries ranked after configured host
-           rules: check them when the scan leaves the full-length rules. */
-        if (!sources_done && r->prefix < full_len[fam]) {
+           rules: check them when the search leaves the full-length rules. */
+        if (!sources_done && g->prefix < full_len[fam]) {
             sources_done = 1;
             if (find_source(fam, w))
                 return template_flags;
         }
-        if (r->ntpport && port != NTP_PORT)
-            continue;
-        if (matches(r, fam, w))
+        if ((r = match_group(t, g, w, port)) != NULL)
             return r->flags;
     }
     if (!sources_done && find_source(fam, w))

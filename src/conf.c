@@ -518,16 +518,21 @@ static int parse_keys(Parser *p, int argc, char **argv)
 static int parse_trustedkey(Parser *p, int argc, char **argv)
 {
     CNF_Config *cfg = p->cfg;
-    uint32_t ids[KEY_MAX_ID];
+    /* Heap, not stack: the id space is 65535 entries (256 KiB). */
+    uint32_t *ids = MEM_Calloc(KEY_MAX_ID, sizeof *ids);
     size_t n;
     char err[256];
 
-    if (KEY_ParseIdList(argc - 1, argv + 1, ids, KEY_MAX_ID, &n, err, sizeof err) < 0)
+    if (KEY_ParseIdList(argc - 1, argv + 1, ids, KEY_MAX_ID, &n, err, sizeof err) < 0) {
+        free(ids);
         return fail(p, "%s", err);
+    }
     /* Several trustedkey lines add up, as in ntpd. */
     cfg->trustedkeys = MEM_Realloc(cfg->trustedkeys,
                                    (cfg->n_trustedkeys + n) * sizeof(*cfg->trustedkeys));
-    memcpy(cfg->trustedkeys + cfg->n_trustedkeys, ids, n * sizeof ids[0]);
+    if (n)
+        memcpy(cfg->trustedkeys + cfg->n_trustedkeys, ids, n * sizeof ids[0]);
+    free(ids);
     cfg->n_trustedkeys += n;
     cfg->trustedkey_line = p->line;
     return 0;

@@ -59,6 +59,7 @@ static KEY_Table keys;
 static uint32_t *trusted_keys;
 static size_t n_trusted_keys;
 static int broadcastclient;
+static int have_restrict;        /* any `restrict` line configured */
 static size_t n_ephemeral;
 static LEAP_Table leap_table;
 
@@ -542,7 +543,7 @@ static int mobilise(const NIO_Datagram *d, const NTP_Packet *pkt, unsigned flags
     if (pkt->mode == NTP_MODE_SYM_PASSIVE || (bcast && !broadcastclient))
         return 0;
     int allowed = auth == AUTH_OK ||
-                  (auth == AUTH_NONE && ACC_RuleCount() > 0 &&
+                  (auth == AUTH_NONE && have_restrict &&
                    !(flags & (ACC_NOPEER | ACC_NOSERVE | ACC_IGNORE | ACC_NOTRUST)) &&
                    !(!bcast && (flags & ACC_NOEPEER)));
     ADDR_ToString(&d->remote, text, sizeof text);
@@ -563,7 +564,9 @@ static int mobilise(const NIO_Datagram *d, const NTP_Packet *pkt, unsigned flags
         .key = auth == AUTH_OK ? key->id : 0,
         .host = ADDR_HostString(&d->remote, host, sizeof host),
         .port = ADDR_Port(&d->remote),
-        .minpoll = CNF_DEFAULT_MINPOLL,
+        /* Keep pace with the peer that called: its poll, within limits. */
+        .minpoll = pkt->poll < CNF_MIN_POLL ? CNF_MIN_POLL
+                   : pkt->poll > CNF_DEFAULT_MAXPOLL ? CNF_DEFAULT_MAXPOLL : pkt->poll,
         .maxpoll = CNF_DEFAULT_MAXPOLL,
         .version = pkt->version >= 3 ? pkt->version : NTP_VERSION,
         .configured = 0,
@@ -763,7 +766,9 @@ int ENG_Init(const CNF_Config *cfg)
         return -1;
     }
     trusted_keys = MEM_Calloc(cfg->n_trustedkeys, sizeof *trusted_keys);
-    memcpy(trusted_keys, cfg->trustedkeys, cfg->n_trustedkeys * sizeof *trusted_keys);
+    if (cfg->n_trustedkeys)
+        memcpy(trusted_keys, cfg->trustedkeys, cfg->n_trustedkeys * sizeof *trusted_keys);
+    have_restrict = cfg->n_restricts > 0;
     n_trusted_keys = cfg->n_trustedkeys;
     PEER_SetAuthHooks(auth_packet, verify_packet);
     ACC_SetRules(cfg->restricts, cfg->n_restricts);

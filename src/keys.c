@@ -30,6 +30,7 @@ typedef struct {
     size_t errlen;
     KEY_Key *keys;              /* growing array, in file order */
     size_t n, cap;
+    uint8_t seen[KEY_MAX_ID / 8 + 1];   /* ids so far: duplicates in O(1) */
     char buf[KEY_MAX_LINE + 1]; /* the current line, split in place */
 } Parser;
 
@@ -137,7 +138,8 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Decode the KEY field into k->key / k->len (see keys.h for the rule). */
+/* Decode the KEY field into k->key / k->len (see keys.h for the rule).
+   Messages point at a position, never quote the key: they end up in logs. */
 static int parse_key(Parser *p, const char *tok, KEY_Key *k)
 {
     size_t len = strlen(tok), i;
@@ -161,7 +163,8 @@ static int parse_key(Parser *p, const char *tok, KEY_Key *k)
                refuse is non-ASCII, whose bytes depend on the editor's
                encoding. */
             if (c > 0x7e)
-                return fail(p, "key %u: non-ASCII character 0x%02x in key", (unsigned)k->id, c);
+                return fail(p, "key %u: non-ASCII character at position %zu of the key",
+                            (unsigned)k->id, i + 1);
             k->key[i] = c;
         }
         k->len = len;
@@ -178,11 +181,10 @@ static int parse_key(Parser *p, const char *tok, KEY_Key *k)
         int hi = hex_value(tok[i]), lo = hex_value(tok[i + 1]);
 
         if (hi < 0 || lo < 0) {
-            char bad = hi < 0 ? tok[i] : tok[i + 1];
-
             /* The partial key is wiped with the parser's array. */
-            return fail(p, "key %u: '%c' is not a hex digit (keys longer than %d characters are "
-                        "hex)", (unsigned)k->id, bad, KEY_MAX_ASCII_LEN);
+            return fail(p, "key %u: not a hex digit at position %zu of the key (keys longer "
+                        "than %d characters are hex)", (unsigned)k->id, hi < 0 ? i + 1 : i + 2,
+                        KEY_MAX_ASCII_LEN);
         }
         k->key[i / 2] = (uint8_t)(hi << 4 | lo);
     }
@@ -261,12 +263,16 @@ static int parse_line(Parser *p, size_t len)
     }
     if (argc < 3)
         return fail(p, "missing key for key %u", (unsigned)id);
+    /* Not quoted: it may be the second half of a key with a blank in it. */
     if (argc > 3)
-        return fail(p, "unexpected '%s' after the key of key %u (ntpd's IP access lists are not "
-                    "supported)", argv[3], (unsigned)id);
-    dup = find_in(p->keys, p->n, id);
-    if (dup)
-        return fail(p, "duplicate key id %u (first defined on line %d)", (unsigned)id, dup->line);
+        return fail(p, "unexpected text after the key of key %u (a key cannot contain blanks; "
+                    "ntpd's IP access lists are not supported)", (unsigned)id);
+    if (p->seen[id / 8] & (1u << (id % 8))) {
+        dup = find_in(p->keys, p->n, id);
+        return fail(p, "duplicate key id %u (first defined on line %d)", (unsigned)id,
+                    dup ? dup->line : 0);
+    }
+    p->seen[id / 8] |= (uint8_t)(1u << (id % 8));
 
     if (p->n == p->cap) {
         /* Grow by copying into a fresh array and wiping the old one:

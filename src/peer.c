@@ -19,6 +19,8 @@
 #include "sched.h"
 #include "sysvars.h"
 
+#define SYM_HISTORY 4
+
 struct PEER_Record {
     uint32_t assoc_id;
     PEER_Params params;
@@ -46,6 +48,12 @@ struct PEER_Record {
     /* Symmetric modes: the peer's last transmit timestamp and when it
        arrived, echoed as origin and receive in our next packet. */
     NTP_Timestamp peer_org, peer_rec;
+    /* Symmetric modes: our last few transmissions. With iburst or unequal
+       polls the peer's packet may answer one before our latest; its
+       origin must still match one of ours exactly. */
+    NTP_Timestamp sent_wire[SYM_HISTORY];
+    struct timespec sent_local[SYM_HISTORY];
+    unsigned sent_next;
     double bdelay;           /* broadcast client: round trip from the volley (s) */
     int owns_sock;           /* the socket is ours (not a server socket) */
     int dissolve;            /* ephemeral and gone: the engine removes it */
@@ -111,6 +119,7 @@ static void clock_stepped(double offset, void *arg)
 
     (void)offset;
     p->xmt_wire = 0;
+    memset(p->sent_wire, 0, sizeof p->sent_wire);
 }
 
 static void poll_timeout(void *arg);
@@ -188,7 +197,15 @@ static void schedule_poll(PEER_Instance p, double delay)
    clients started together do not poll a server in lockstep. */
 static double poll_delay(PEER_Instance p)
 {
-    double interval = ldexp(1.0, p->hpoll);
+    int poll = p->hpoll;
+
+    /* Symmetric peers each answer the other's last packet, so the faster
+       one sets the pace (RFC 5905 poll_update: min(hpoll, ppoll)), never
+       below our minpoll. */
+    if ((p->params.mode == NTP_MODE_SYM_ACTIVE || p->params.mode == NTP_MODE_SYM_PASSIVE) &&
+        p->ppoll > 0 && p->ppoll < poll)
+        poll = p->ppoll < p->params.minpoll ? p->params.minpoll : p->ppoll;
+    double interval = ldexp(1.0, poll);
     return interval - interval / 16.0 * (random() / (double)RAND_MAX);
 }
 
@@ -324,6 +341,9 @@ static void transmit(PEER_Instance p)
     }
     p->xmt_wire = pkt.transmit;
     p->last_xmt = pkt.transmit;
+    p->sent_wire[p->sent_next % SYM_HISTORY] = pkt.transmit;
+    p->sent_local[p->sent_next % SYM_HISTORY] = p->xmt_local;
+    p->sent_next++;
     p->sent++;
     NIO_Send(p->sock, &p->addr, buf, len);
 }
@@ -494,6 +514,7 @@ void PEER_Receive(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt_
     NTP_Timestamp t4 = NTS_FromTimespec(&d->rx_time);
     int broadcast = pkt.mode == NTP_MODE_BROADCAST;
     int symmetric = pkt.mode == NTP_MODE_SYM_ACTIVE || pkt.mode == NTP_MODE_SYM_PASSIVE;
+    struct timespec sent_local = p->xmt_local;   /* T1 of the packet answered */
 
     if (!acceptable(p, d, &pkt))
         return;
@@ -509,7 +530,17 @@ void PEER_Receive(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt_
             p->peer_org = pkt.transmit;
             p->peer_rec = t4;
         }
-        t = PKT_CheckReply(&pkt, p->xmt_wire, p->last_rx_xmt);
+        NTP_Timestamp expected = p->xmt_wire;
+        sent_local = p->xmt_local;
+        if (symmetric) {
+            for (unsigned k = 0; k < SYM_HISTORY; k++) {
+                if (pkt.origin && p->sent_wire[k] == pkt.origin) {
+                    expected = p->sent_wire[k];
+                    sent_local = p->sent_local[k];
+                }
+            }
+        }
+        t = PKT_CheckReply(&pkt, expected, p->last_rx_xmt);
         /* A symmetric peer's first packet, before it has heard from us,
            has a zero origin: not bogus, just nothing to measure yet. */
         if (symmetric && t == PKT_TEST_BOGUS && pkt.origin == 0)
@@ -531,8 +562,12 @@ void PEER_Receive(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt_
     }
 
     p->last_rx_xmt = pkt.transmit;
-    if (!broadcast)
-        p->xmt_wire = 0;   /* one reply per request: a second copy is bogus */
+    /* A client takes one reply per request (a second copy is bogus). A
+       symmetric peer may send several packets between two of ours, each
+       echoing our last one: every one is a valid measurement, since its
+       receive timestamp still dates our packet (RFC 5905 basic mode). */
+    if (!broadcast && !symmetric)
+        p->xmt_wire = 0;
     p->received++;
     p->reach |= 1;
     p->unreach = 0;
@@ -577,7 +612,7 @@ void PEER_Receive(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt_
            receive. offset = ((T2 - T1) + (T3 - T4)) / 2 (positive: we are
            behind), delay = (T4 - T1) - (T3 - T2). Differences of 64-bit
            NTP timestamps stay exact and era-safe. */
-        NTP_Timestamp t1 = NTS_FromTimespec(&p->xmt_local);
+        NTP_Timestamp t1 = NTS_FromTimespec(&sent_local);
         offset = (NTS_Diff(pkt.receive, t1) + NTS_Diff(pkt.transmit, t4)) / 2.0;
         delay = NTS_Diff(t4, t1) - NTS_Diff(pkt.transmit, pkt.receive);
         dispersion = ldexp(1.0, pkt.precision) + precision + FLT_PHI * NTS_Diff(t4, t1);

@@ -29,10 +29,15 @@
  * on the increment. With the defaults an idle source may send 15 packets
  * 2 s apart (an iburst of 8 passes easily), and in the long run one packet
  * per head - 2 = 6 s; packets less than M - 1 = 1 s apart are always
- * limited. The first packet of a source is always answered. ntpd rounds dt to whole seconds (integer l_fp seconds);
- * cntpd drains by the exact dt, so both decide identically for whole-second
- * spacing, and a source sending faster than one packet per 0.5 s still
- * drains its bucket here (in ntpd it never does).
+ * limited. The first packet of a source is always answered.
+ *
+ * ntpd rounds dt to whole seconds before all of this; cntpd uses the exact
+ * dt. Both decide identically for whole-second spacing (the unit tests run
+ * ntpd's code side by side). Otherwise: ntpd's guard passes dt >= M - 1.5
+ * (0.5 s by default), cntpd's dt >= M - 1; and a source sending more often
+ * than every 0.5 s never drains its bucket in ntpd (every interval rounds to
+ * 0), so it gets one KoD ever, where cntpd drains it and repeats the KoD
+ * every 2^A s while the flood lasts.
  *
  * KoD rate limit: a limited packet may get a KoD only while leak < limit;
  * giving one sets leak to limit + head, so the next KoD to that address is

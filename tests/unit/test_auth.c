@@ -98,19 +98,22 @@ static void test_md5_known_answers(void **state)
 
     (void)state;
     data48(d);
-    /* python3 -c "import hashlib; print(hashlib.md5(b'cntpdtest' + bytes(range(48))).hexdigest())" */
+    /* python3 -c "import hashlib as H;
+                   print(H.md5(b'cntpdtest' + bytes(range(48))).hexdigest())" */
     k = make_key(42, KEY_TYPE_MD5, "cntpdtest", 9);
     check_mac(&k, d, 48, "7b0249f4f2412cf48e107415b57f4fc7");
-    /* python3 -c "import hashlib; print(hashlib.md5(b'cntpdtest').hexdigest())" */
+    /* python3 -c "import hashlib as H; print(H.md5(b'cntpdtest').hexdigest())" */
     check_mac(&k, d, 0, "7714ee4b7aa0db5883c23a7281ea571e");
-    /* python3 -c "import hashlib; print(hashlib.md5(b'abcdefghijklmnopqrst' + bytes(range(48))).hexdigest())" */
+    /* python3 -c "import hashlib as H;
+                   print(H.md5(b'abcdefghijklmnopqrst' + bytes(range(48))).hexdigest())" */
     k = make_key(1, KEY_TYPE_MD5, "abcdefghijklmnopqrst", 20);
     check_mac(&k, d, 48, "cc819549d05663dc395ce6e9dacbde0f");
-    /* python3 -c "import hashlib; print(hashlib.md5(b'x' + bytes(range(48))).hexdigest())" */
+    /* python3 -c "import hashlib as H; print(H.md5(b'x' + bytes(range(48))).hexdigest())" */
     k = make_key(1, KEY_TYPE_MD5, "x", 1);
     check_mac(&k, d, 48, "dc0bc59a0faaae2f0f8424ee44b86ca3");
     /* The longest key, 64 octets 0x40..0x7f:
-       python3 -c "import hashlib; print(hashlib.md5(bytes(range(0x40, 0x80)) + bytes(range(48))).hexdigest())" */
+       python3 -c "import hashlib as H;
+                   print(H.md5(bytes(range(0x40, 0x80)) + bytes(range(48))).hexdigest())" */
     uint8_t k64[64];
     for (int i = 0; i < 64; i++)
         k64[i] = (uint8_t)(0x40 + i);
@@ -125,10 +128,12 @@ static void test_sha1_known_answers(void **state)
 
     (void)state;
     data48(d);
-    /* python3 -c "import hashlib; print(hashlib.sha1(bytes.fromhex('c2a1f0e4b7d6938a5e4f1c0b2d3e4f5061728394') + bytes(range(48))).hexdigest())" */
+    /* python3 -c "import hashlib as H;
+                   k = bytes.fromhex('c2a1f0e4b7d6938a5e4f1c0b2d3e4f5061728394');
+                   print(H.sha1(k + bytes(range(48))).hexdigest())" */
     k = hex_key(43, KEY_TYPE_SHA1, "c2a1f0e4b7d6938a5e4f1c0b2d3e4f5061728394");
     check_mac(&k, d, 48, "b20eac398512adf51c3bc61682dbd6466845c6f6");
-    /* python3 -c "import hashlib; print(hashlib.sha1(b'x' + bytes(range(48))).hexdigest())" */
+    /* python3 -c "import hashlib as H; print(H.sha1(b'x' + bytes(range(48))).hexdigest())" */
     k = make_key(1, KEY_TYPE_SHA1, "x", 1);
     check_mac(&k, d, 48, "c2f1c1d58ae7345ad9eb0e17cec50da3353fdc9c");
 }
@@ -384,9 +389,10 @@ static KEY_Table shared_keys(void)
 }
 
 /* The exact octets on the wire, trailer included, for each type:
-   python3 -c "import hashlib; h = bytes.fromhex('230006ec' + '00' * 36 + 'e9a1b2c3d4e5f607');
-               print(hashlib.md5(b'cntpdtest' + h).hexdigest());
-               print(hashlib.sha1(bytes.fromhex('c2a1f0e4b7d6938a5e4f1c0b2d3e4f5061728394') + h).hexdigest())"
+   python3 -c "import hashlib as H;
+               h = bytes.fromhex('230006ec' + '00' * 36 + 'e9a1b2c3d4e5f607');
+               k = bytes.fromhex('c2a1f0e4b7d6938a5e4f1c0b2d3e4f5061728394');
+               print(H.md5(b'cntpdtest' + h).hexdigest()); print(H.sha1(k + h).hexdigest())"
    and for CMAC, with those 48 octets in hdr.bin:
    openssl dgst -mac cmac -macopt cipher:aes-128-cbc
          -macopt hexkey:2b7e151628aed2a6abf7158809cf4f3c hdr.bin */
