@@ -12,11 +12,9 @@
 
 #include "conf.h"
 
-/* AgentX ping interval (s): how soon a dead master is noticed and the
-   reconnect alarm starts (net-snmp retries the connection every 15 s by
-   default; we ask for 5). */
+/* AgentX ping interval (s): how soon a dead master is noticed, and how
+   often a lost one is retried (net-snmp's default is 15 s). */
 #define AGT_PING_INTERVAL 5
-#define AGT_RECONNECT_INTERVAL 5
 
 /* Start the subagent when the configuration enables it; 0 or -1. A master
    agent that is not running yet is not an error: the subagent connects

@@ -11,6 +11,7 @@
 #include <net-snmp/library/large_fd_set.h>
 
 #include <event2/event.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,23 +29,46 @@ typedef struct Watch {
 } Watch;
 
 static int running;
+static void update(void);
 static struct event *timeout_ev;
 static Watch *watches;
 
-static void update(void);
+/* A net-snmp descriptor that is readable right now, or -1. */
+static int next_ready(void)
+{
+    struct pollfd pfd[64];
+    int n = 0;
+
+    for (Watch *w = watches; w && n < 64; w = w->next)
+        pfd[n++] = (struct pollfd){ .fd = w->fd, .events = POLLIN };
+    if (n == 0 || poll(pfd, (nfds_t)n, 0) <= 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+            return pfd[i].fd;
+    return -1;
+}
+
+/* Rounds of reading without going back to the loop: a request from the
+   master passes through net-snmp's internal callback pipes before it is
+   answered, and each pass through libevent for those costs more than the
+   request itself. */
+#define MAX_DRAIN_ROUNDS 16
 
 static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
     netsnmp_large_fd_set set;
+    int ready = (int)fd;
 
     (void)what, (void)arg;
-    MIB_RefreshPeers(SCH_Monotonic());
-    MIB_RefreshFilter(SCH_Monotonic());
-    netsnmp_large_fd_set_init(&set, (int)fd + 1);
-    NETSNMP_LARGE_FD_SET(fd, &set);
-    snmp_read2(&set);
-    netsnmp_large_fd_set_cleanup(&set);
-    netsnmp_check_outstanding_agent_requests();
+    for (int round = 0; round < MAX_DRAIN_ROUNDS && ready >= 0; round++) {
+        netsnmp_large_fd_set_init(&set, ready + 1);
+        NETSNMP_LARGE_FD_SET(ready, &set);
+        snmp_read2(&set);
+        netsnmp_large_fd_set_cleanup(&set);
+        netsnmp_check_outstanding_agent_requests();
+        ready = next_ready();
+    }
     update();
 }
 
@@ -169,6 +193,10 @@ int AGT_Init(const CNF_Config *cfg)
         LOG(LOGS_ERR, "cannot initialise the SNMP subagent");
         return -1;
     }
+    /* init_agent() resets the AgentX ping interval to its default (15 s),
+       so set it again: it is also how soon a lost master is retried. */
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+                       AGT_PING_INTERVAL);
     MIB_InitSystem();
     MIB_InitPeers();
     MIB_InitFilter();
@@ -197,8 +225,8 @@ void AGT_Fini(void)
     }
     event_free(timeout_ev);
     timeout_ev = NULL;
-    MIB_FiniPeers();
     MIB_FiniFilter();
+    MIB_FiniPeers();
     snmp_shutdown("cntpd");
     shutdown_agent();
 }

@@ -86,12 +86,6 @@ enum {
    rows from the same moment, and a burst of requests costs one copy. */
 #define MIB_CACHE_SECONDS 1
 
-/* Reload a table from the engine when its snapshot is older than
-   MIB_CACHE_SECONDS at scheduler time `now`; called before net-snmp reads
-   a request, so every request sees a snapshot and bursts share one. */
-void MIB_RefreshPeers(double now);
-void MIB_RefreshFilter(double now);
-
 void MIB_InitSystem(void);
 void MIB_InitPeers(void);
 void MIB_FiniPeers(void);

@@ -1,8 +1,7 @@
 /* mib_peers — cntpPeersVarTable (1.3.6.1.4.1.9.9.168.1.2.1), one row per
- * association indexed by its AssocId, filled from a copy of the engine's
- * peer reports refreshed at most once a second before a request is read. Rows
- * live in a tdata container (sorted by index), so GET and GETNEXT find a
- * row without scanning the table. Read-only for now (RowStatus creation is
+ * association indexed by its AssocId, filled from the shared snapshot of the
+ * engine's peer reports (mib_snapshot) through the sorted-array handler
+ * (mib_table), so GET and GETNEXT find a row by binary search. Read-only for now (RowStatus creation is
  * issue 6); every readable column is served, the deprecated
  * cntpPeersUpdateTime too. */
 #include <net-snmp/net-snmp-config.h>
@@ -10,50 +9,16 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include <arpa/inet.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "mib_modules.h"
+#include "mib_snapshot.h"
+#include "mib_table.h"
 #include "mib_values.h"
 #include "ntp_pkt.h"
 
-static netsnmp_tdata *table;
 static netsnmp_handler_registration *registration;
-static netsnmp_table_registration_info *table_info;
-static double loaded_at = -1e9;   /* scheduler s of the snapshot in the table */
-
-static void load(void)
-{
-    PEER_Report *reports;
-    size_t n = ENG_GetPeerReports(&reports);
-
-    for (size_t i = 0; i < n; i++) {
-        netsnmp_tdata_row *row = netsnmp_tdata_create_row();
-        PEER_Report *r = malloc(sizeof *r);
-        long index = (long)reports[i].assoc_id;
-
-        if (!row || !r) {
-            free(r);
-            if (row)
-                netsnmp_tdata_delete_row(row);
-            break;
-        }
-        *r = reports[i];
-        row->data = r;
-        netsnmp_tdata_row_add_index(row, ASN_INTEGER, &index, sizeof index);
-        netsnmp_tdata_add_row(table, row);
-    }
-    free(reports);
-}
-
-static void unload(void)
-{
-    netsnmp_tdata_row *row;
-
-    while ((row = netsnmp_tdata_row_first(table)) != NULL)
-        free(netsnmp_tdata_remove_and_delete_row(table, row));
-}
 
 static void set_octets(netsnmp_variable_list *vb, const void *data, size_t len)
 {
@@ -195,72 +160,46 @@ static void set_value(netsnmp_variable_list *vb, int column, const PEER_Report *
     }
 }
 
-static int peers_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
-                         netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+static size_t count(void)
 {
-    (void)handler, (void)reginfo;
-    if (reqinfo->mode != MODE_GET)
-        return SNMP_ERR_NOERROR;
-    for (netsnmp_request_info *req = requests; req; req = req->next) {
-        const PEER_Report *r = netsnmp_tdata_extract_entry(req);
-        netsnmp_table_request_info *info = netsnmp_extract_table_info(req);
-
-        if (!r || !info) {
-            netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
-            continue;
-        }
-        set_value(req->requestvb, (int)info->colnum, r);
-    }
-    return SNMP_ERR_NOERROR;
+    return MIBS_PeerCount();
 }
+
+static void row_index(size_t row, long idx[MIBT_MAX_INDEX])
+{
+    idx[0] = (long)MIBS_Peer(row)->assoc_id;
+}
+
+static int value(size_t row, int column, netsnmp_variable_list *vb)
+{
+    set_value(vb, column, MIBS_Peer(row));
+    return 0;
+}
+
+static MIBT_Table peers_table = {
+    .name = "cntpPeersVarTable",
+    .n_index = 1,
+    .min_column = COL_PEER_CONFIGURED,
+    .max_column = COL_PEER_PEER_NAME,
+    .count = count,
+    .index = row_index,
+    .value = value,
+    .refresh = MIBS_Refresh,
+};
 
 void MIB_InitPeers(void)
 {
     static const oid table_oid[] = { CNTP_PEERS_TABLE_OID };
-    netsnmp_handler_registration *reg;
-    netsnmp_table_registration_info *info;
 
-    table = netsnmp_tdata_create_table("cntpPeersVarTable", 0);
-    info = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
-    reg = netsnmp_create_handler_registration("cntpPeersVarTable", peers_handler, table_oid,
-                                              OID_LENGTH(table_oid), HANDLER_CAN_RONLY);
-    if (!table || !info || !reg) {
+    registration = MIBT_Register(&peers_table, table_oid, OID_LENGTH(table_oid));
+    if (!registration)
         snmp_log(LOG_ERR, "cannot register cntpPeersVarTable\n");
-        return;
-    }
-    netsnmp_table_helper_add_indexes(info, ASN_INTEGER, 0);
-    info->min_column = COL_PEER_CONFIGURED;
-    info->max_column = COL_PEER_PEER_NAME;
-    netsnmp_tdata_register(reg, table, info);
-    registration = reg;
-    table_info = info;
-
 }
 
 void MIB_FiniPeers(void)
 {
-    if (!table)
-        return;
-    unload();
-    /* Unregistering frees the handler chain, the registration and the
-       table's row container, but not the table's own struct and name or
-       the index description, which we free here. */
     if (registration)
-        netsnmp_tdata_unregister(registration);
+        netsnmp_unregister_handler(registration);
     registration = NULL;
-    netsnmp_table_registration_info_free(table_info);
-    table_info = NULL;
-    free(table->name);
-    free(table);
-    table = NULL;
-    loaded_at = -1e9;
-}
-
-void MIB_RefreshPeers(double now)
-{
-    if (!table || now - loaded_at < MIB_CACHE_SECONDS)
-        return;
-    unload();
-    load();
-    loaded_at = now;
+    MIBS_Fini();
 }

@@ -1,0 +1,36 @@
+/*
+ * mib_table — a small read-only table handler for net-snmp over a sorted
+ * array of rows with integer indexes (one or two of them). GET finds the row
+ * by binary search, GETNEXT walks (column, index) in OID order from the
+ * request; nothing per row is allocated in net-snmp (its tdata helper keeps
+ * two ~1 KiB index lists per row, which at 512 associations times 8 filter
+ * stages was most of the daemon's memory).
+ */
+#ifndef CNTPD_MIB_TABLE_H
+#define CNTPD_MIB_TABLE_H
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#define MIBT_MAX_INDEX 2
+
+typedef struct MIBT_Table {
+    const char *name;
+    int n_index;               /* integer indexes per row, 1..MIBT_MAX_INDEX */
+    int min_column, max_column;
+    /* The rows, in increasing index order, and one row's index. */
+    size_t (*count)(void);
+    void (*index)(size_t row, long idx[MIBT_MAX_INDEX]);
+    /* Set vb's value for `column` of `row`; 0, or -1 when the row has no
+       such column (then GETNEXT skips it). */
+    int (*value)(size_t row, int column, netsnmp_variable_list *vb);
+    /* Called before every request (to refresh the snapshot). */
+    void (*refresh)(void);
+} MIBT_Table;
+
+/* Register `table` (which must outlive the registration) at `root`, the
+   table's OID (the Entry is root.1); returns the registration or NULL. */
+netsnmp_handler_registration *MIBT_Register(MIBT_Table *table, const oid *root, size_t root_len);
+
+#endif
