@@ -33,20 +33,24 @@ static void update(void);
 static struct event *timeout_ev;
 static Watch *watches;
 
-/* A net-snmp descriptor that is readable right now, or -1. */
-static int next_ready(void)
+/* Mark in `set` every net-snmp descriptor readable right now; returns how
+   many (one poll() for all of them). */
+static int ready_set(netsnmp_large_fd_set *set)
 {
     struct pollfd pfd[64];
-    int n = 0;
+    int n = 0, ready = 0;
 
     for (Watch *w = watches; w && n < 64; w = w->next)
         pfd[n++] = (struct pollfd){ .fd = w->fd, .events = POLLIN };
     if (n == 0 || poll(pfd, (nfds_t)n, 0) <= 0)
-        return -1;
-    for (int i = 0; i < n; i++)
-        if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-            return pfd[i].fd;
-    return -1;
+        return 0;
+    for (int i = 0; i < n; i++) {
+        if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+            NETSNMP_LARGE_FD_SET(pfd[i].fd, set);
+            ready++;
+        }
+    }
+    return ready;
 }
 
 /* Rounds of reading without going back to the loop: a request from the
@@ -58,17 +62,18 @@ static int next_ready(void)
 static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
     netsnmp_large_fd_set set;
-    int ready = (int)fd;
 
     (void)what, (void)arg;
-    for (int round = 0; round < MAX_DRAIN_ROUNDS && ready >= 0; round++) {
-        netsnmp_large_fd_set_init(&set, ready + 1);
-        NETSNMP_LARGE_FD_SET(ready, &set);
+    netsnmp_large_fd_set_init(&set, FD_SETSIZE);
+    NETSNMP_LARGE_FD_SET(fd, &set);
+    for (int round = 0; round < MAX_DRAIN_ROUNDS; round++) {
         snmp_read2(&set);
-        netsnmp_large_fd_set_cleanup(&set);
         netsnmp_check_outstanding_agent_requests();
-        ready = next_ready();
+        NETSNMP_LARGE_FD_ZERO(&set);
+        if (!ready_set(&set))
+            break;
     }
+    netsnmp_large_fd_set_cleanup(&set);
     update();
 }
 
