@@ -72,6 +72,8 @@ struct PEER_Record {
     int jumped;              /* filter accepted a confirmed jump, not yet used */
     double last_forced_burst;  /* scheduler s of the last PEER_Burst, 0 if none */
     unsigned auth_failures;  /* consecutive packets without a valid MAC */
+    int poll_floor;          /* log2 s the poll may not go below (RATE KoD, losses) */
+    unsigned polls;          /* regular polls since start or the last raise */
 };
 
 /* Authentication hooks (the engine's keys): append a MAC for key `key_id`
@@ -413,10 +415,30 @@ static void poll_timeout(void *arg)
         if (p->unreach >= PEER_UNREACH_BACKOFF && p->hpoll < p->params.maxpoll)
             p->hpoll++;
     } else {
+        /* A server that answers fewer than half of the last eight polls
+           is probably rate-limiting us (the field report: an upstream
+           that silently drops UDP): poll it half as often each time, rather
+           than keep knocking; a full register lifts the floor again. */
+        int answered = __builtin_popcount(p->reach);
+        if (p->polls >= 8 && answered < 4 && p->poll_floor < p->params.maxpoll) {
+            char name[300];
+            p->poll_floor = (p->poll_floor > p->hpoll ? p->poll_floor : p->hpoll) + 1;
+            if (p->poll_floor > p->params.maxpoll)
+                p->poll_floor = p->params.maxpoll;
+            p->polls = 0;
+            LOG(LOGS_WARN, "association %u: %s answered only %d of the last 8 polls: poll "
+                "interval raised to %d s", p->assoc_id, peer_name(p, name, sizeof name),
+                answered, 1 << p->poll_floor);
+        } else if (p->reach == 0xff) {
+            p->poll_floor = 0;
+        }
         p->hpoll = clamp_poll(p, SYS_Get()->poll);
+        if (p->hpoll < p->poll_floor)
+            p->hpoll = p->poll_floor;
         if (p->params.burst && p->burst == 0)
             p->burst = PEER_BURST_COUNT;
     }
+    p->polls++;
 
     if (p->burst == PEER_BURST_COUNT)
         p->burst--;    /* this poll is the burst's first packet */
@@ -439,6 +461,8 @@ static void handle_kiss(PEER_Instance p, const NTP_Packet *pkt)
            and at least one step slower than now. */
         int want = pkt->poll > p->hpoll ? pkt->poll : p->hpoll + 1;
         p->hpoll = want > p->params.maxpoll ? p->params.maxpoll : want;
+        /* Keep it there: the next answered poll must not undo it. */
+        p->poll_floor = p->hpoll;
         p->burst = 0;
         LOG(LOGS_WARN, "association %u: %s sent RATE kiss-o'-death, poll now %d s", p->assoc_id,
             peer_name(p, name, sizeof name), 1 << p->hpoll);
