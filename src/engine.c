@@ -13,6 +13,7 @@
 #include "filter.h"
 #include "keys.h"
 #include "leapfile.h"
+#include "leapstate.h"
 #include "log.h"
 #include "mem.h"
 #include "mitigate.h"
@@ -62,6 +63,7 @@ static int broadcastclient;
 static int have_restrict;        /* any `restrict` line configured */
 static size_t n_ephemeral;
 static LEAP_Table leap_table;
+static int kernel_armed;          /* leap the kernel is armed with (0, 1, 2) */
 
 static char *driftfile;
 static double holdover_limit = ENG_DEFAULT_HOLDOVER;
@@ -175,7 +177,29 @@ static void update_system(double now, const SEL_Result *res, const PEER_SelectIn
         v.reference_time = NTS_FromTimespec(&ts);
         v.reference_mono = now;
     }
-    v.leap = info->leap;
+    /* Leap: the majority of the survivors (or the leap file, or the
+       operator); the kernel is armed only on the last day. */
+    int n_ins = 0, n_del = 0, n_vote = 0, kernel_leap;
+    for (Assoc *a = assocs; a; a = a->next) {
+        PEER_SelStatus st = PEER_GetSelectStatus(a->peer);
+        if (st != PEER_SEL_CANDIDATE && st != PEER_SEL_SYSPEER)
+            continue;
+        PEER_SelectInfo in;
+        PEER_GetSelectInfo(a->peer, now, &in);
+        n_vote++;
+        n_ins += in.leap == NTP_LEAP_INSERT;
+        n_del += in.leap == NTP_LEAP_DELETE;
+    }
+    struct timespec wall;
+    CLK_ReadTime(&wall);
+    int leap = LPS_Decide(n_ins, n_del, n_vote,
+                          (uint64_t)wall.tv_sec + NTP_UNIX_EPOCH_OFFSET, &kernel_leap);
+    if (leap != v.leap && leap != NTP_LEAP_NONE)
+        LOG(LOGS_INFO, "leap second %s announced (%d of %d sources%s)",
+            leap == NTP_LEAP_INSERT ? "insertion" : "deletion",
+            leap == NTP_LEAP_INSERT ? n_ins : n_del, n_vote,
+            leap_table.n ? ", leap file" : "");
+    v.leap = leap;
     v.stratum = info->stratum + 1;
     v.refid = info->refid;
     v.root_delay = info->root_delay + info->delay;
@@ -190,8 +214,13 @@ static void update_system(double now, const SEL_Result *res, const PEER_SelectIn
     v.poll = DSC_GetPoll();
     v.status = SYS_STATUS_SYNC_TO_REMOTE;
     SYS_Set(&v);
-    if (clock_updated)
-        CLK_SetStatus(1, v.leap, res->jitter, v.root_delay / 2.0 + v.root_dispersion);
+    if (clock_updated || kernel_leap != kernel_armed) {
+        if (kernel_leap != kernel_armed)
+            LOG(LOGS_INFO, kernel_leap ? "kernel armed for the leap second at the end of "
+                "today (UTC)" : "kernel leap second disarmed");
+        kernel_armed = kernel_leap;
+        CLK_SetStatus(1, kernel_leap, res->jitter, v.root_delay / 2.0 + v.root_dispersion);
+    }
 }
 
 /* -q: set the clock once from the first selection and stop. */
@@ -774,6 +803,7 @@ int ENG_Init(const CNF_Config *cfg)
     ACC_SetRules(cfg->restricts, cfg->n_restricts);
     RL_Init(0, cfg->discard.average, cfg->discard.minimum);
     broadcastclient = cfg->broadcastclient;
+    LPS_Init(&leap_table);
     if (cfg->leapfile) {
         if (LEAP_LoadFile(cfg->leapfile, &leap_table, err, sizeof err) < 0) {
             LOG(LOGS_ERR, "%s", err);
@@ -856,7 +886,9 @@ void ENG_Fini(void)
     trusted_keys = NULL;
     n_trusted_keys = 0;
     n_ephemeral = 0;
+    LPS_Fini();
     LEAP_Free(&leap_table);
+    kernel_armed = 0;
 }
 
 int ENG_ExitStatus(void)
