@@ -6,22 +6,27 @@
 set -u
 cd "$(dirname "$0")/.."
 total_p=0 total_f=0
+out=$(mktemp "${TMPDIR:-/tmp}/cntpd-suite.XXXXXX")
+trap 'rm -f "$out"' EXIT
 suite() {
     local name=$1; shift
     echo "== $name"
+    # Output goes to a file first (not through tee /dev/stderr, which
+    # truncates the log when stderr is a regular file), then to stdout.
+    "$@" >"$out" 2>&1
+    local rc=$?
+    cat "$out"
     local log
-    log=$("$@" 2>&1 | tee /dev/stderr | grep -E "^$name: [0-9]+ passed, [0-9]+ failed" | tail -n1)
-    local rc=${PIPESTATUS[0]}
+    log=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$out" | tail -n1)
     local p f
     p=$(sed -n 's/.*: \([0-9]*\) passed.*/\1/p' <<<"$log")
     f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$log")
     if [ -z "$log" ]; then p=0 f=1; echo "$name: suite printed no summary (exit $rc)"; fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "$name: suite exited $rc"; fi
     total_p=$((total_p + p)); total_f=$((total_f + f))
 }
 suite unit tests/run-suite.sh unit "$@"
-if [ -x build/sim/cntpd-sim ]; then
-    suite sim build/sim/cntpd-sim --check --seeds 5
-fi
+suite sim build/sim/cntpd-sim --check --seeds 5
 suite integration tests/integration/run.sh
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

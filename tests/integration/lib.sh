@@ -299,3 +299,115 @@ start_fake_ntp() {
     wait_until 10 test -s "$dir/ports" || return 1
     FAKE_PORTS=$(cut -d' ' -f1 "$dir/ports")
 }
+
+# ---- Network namespaces (broadcast and other multi-host tests) -----------
+#
+# Namespaces are created by the test itself, named after it and its PID, and
+# deleted at exit whatever happens (after the daemons in them are killed).
+# Addresses exist only inside them; veth pairs are created directly inside
+# the namespaces, so nothing is added to the host's own network stack.
+
+NETNS=()
+
+# netns_unavailable: print why network namespaces cannot be used here (and
+# succeed), or nothing and fail when they can.
+netns_unavailable() {
+    local probe=cntpd-probe-$$
+    if [ "$(id -u)" != 0 ]; then echo "not root"; return 0; fi
+    if ! command -v ip >/dev/null; then echo "no ip(8) command"; return 0; fi
+    if ! ip netns add "$probe" 2>"$WORK/netns-probe.err"; then
+        echo "ip netns add failed: $(head -n1 "$WORK/netns-probe.err")"; return 0
+    fi
+    if ! ip netns exec "$probe" ip link set lo up 2>"$WORK/netns-probe.err"; then
+        ip netns del "$probe" 2>/dev/null
+        echo "ip netns exec failed: $(head -n1 "$WORK/netns-probe.err")"; return 0
+    fi
+    ip netns del "$probe" 2>/dev/null
+    return 1
+}
+
+# skip_test REASON: report the whole test as skipped (no check counted) and
+# exit 0.
+skip_test() {
+    echo "# SKIP: $TEST_NAME: $*"
+    finish
+    exit 0
+}
+
+# _netns_cleanup: the EXIT trap once a namespace exists: the daemons first
+# (so nothing lives on in a deleted namespace), then the namespaces.
+_netns_cleanup() {
+    local ns
+    cleanup
+    for ns in "${NETNS[@]}"; do
+        ip netns del "$ns" 2>/dev/null
+    done
+}
+
+# netns_add VAR: create a namespace with a unique name (test, PID, count),
+# loopback up; its name goes into VAR.
+netns_add() {
+    local ns=cntpd-${TEST_NAME#t_}-$$-${#NETNS[@]}
+    ip netns add "$ns" || return 1
+    NETNS+=("$ns")
+    trap _netns_cleanup EXIT
+    ip -n "$ns" link set lo up || return 1
+    printf -v "$1" '%s' "$ns"
+}
+
+# netns_link NS1 ADDR1/LEN NS2 ADDR2/LEN: a veth pair between two
+# namespaces (interface "vethN" at each end, N the number of links so far
+# in NS1), with those addresses (and their broadcast addresses), up.
+netns_link() {
+    local ns1=$1 a1=$2 ns2=$3 a2=$4 n
+    n=$(ip -n "$ns1" -o link show type veth | wc -l)
+    local i1=veth$n i2
+    i2=veth$(ip -n "$ns2" -o link show type veth | wc -l)
+    ip -n "$ns1" link add "$i1" type veth peer name "$i2" netns "$ns2" || return 1
+    ip -n "$ns1" addr add "$a1" brd + dev "$i1" || return 1
+    ip -n "$ns2" addr add "$a2" brd + dev "$i2" || return 1
+    ip -n "$ns1" link set "$i1" up && ip -n "$ns2" link set "$i2" up
+}
+
+# ns_ntp_answers NS HOST PORT: from inside NS, one NTP query gets a reply.
+ns_ntp_answers() {
+    ip netns exec "$1" "$TOOLS/ntp_query" -s "$2" -p "$3" -t 1 >/dev/null 2>&1
+}
+
+# start_chronyd_ns NS NAME PORT [EXTRA CONFIG LINES...]: as start_chronyd,
+# but inside namespace NS (on its 127.0.0.1). Sets CHRONYD_PID.
+start_chronyd_ns() {
+    local ns=$1 name=$2 port=$3; shift 3
+    local dir=$WORK/$name
+    mkdir -p "$dir"
+    {
+        echo "port $port"
+        echo "bindaddress 127.0.0.1"
+        echo "local stratum 1"
+        echo "allow 127.0.0.0/8"
+        echo "cmdport 0"
+        echo "pidfile $dir/chronyd.pid"
+        printf '%s\n' "$@"
+    } >"$dir/chrony.conf"
+    ip netns exec "$ns" "${NOCAP[@]}" chronyd -x -d -u root -f "$dir/chrony.conf" \
+        >"$dir/chronyd.log" 2>&1 &
+    CHRONYD_PID=$!
+    PIDS+=("$CHRONYD_PID")
+    wait_until 10 ns_ntp_answers "$ns" 127.0.0.1 "$port"
+}
+
+# start_cntpd_ns NS NAME CONFIG-TEXT [OPTIONS...]: as start_cntpd, but
+# inside namespace NS (`ip netns exec` execs, so the PID is cntpd's). Sets
+# CNTPD_PID and CNTPD_LOG.
+start_cntpd_ns() {
+    local ns=$1 name=$2 conf=$3; shift 3
+    local dir=$WORK/$name
+    mkdir -p "$dir"
+    printf '%s\n' "$conf" >"$dir/cntpd.conf"
+    CNTPD_LOG=$dir/cntpd.log
+    ip netns exec "$ns" "${NOCAP[@]}" "$CNTPD" -n -d -c "$dir/cntpd.conf" "$@" \
+        >"$CNTPD_LOG" 2>&1 &
+    CNTPD_PID=$!
+    PIDS+=("$CNTPD_PID")
+    wait_until 10 grep -q "event loop:" "$CNTPD_LOG"
+}
