@@ -40,6 +40,9 @@ BA := build/asan
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all asan test unit integration bench clean install tools demo
+# Keep object files make considers intermediate (tools, unit tests): they
+# are reused by the next build.
+.SECONDARY:
 all: $(B)/cntpd tools
 
 asan: $(BA)/cntpd

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "textfile.h"
 
 #define NTP_PORT 123
 
@@ -41,21 +42,6 @@ static const struct {
    an operator porting an ntp.conf is not told the keyword is a typo. */
 static const char *const unsupported[] = { "flake", "mssntp", "ippeerlimit", "serverresponse" };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Same contract as conf.c's fail(), without the file:line prefix. */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* "ignore, noserve, ..., version or ntpport" for the unknown-flag message. */
 static void valid_flags(char *buf, size_t len)
@@ -217,19 +203,19 @@ static int parse_address(const char *tok, int want_family, ACC_Rule *out, int *h
     int fam, max;
 
     if (tok[0] == '-')
-        return fail(err, errlen, "unknown option '%s' (expected -4 or -6 before the address)",
+        return TXT_Error(err, errlen, "unknown option '%s' (expected -4 or -6 before the address)",
                     tok);
     if (n < sizeof buf) {
         memcpy(buf, tok, n);
         buf[n] = '\0';
     }
     if (n >= sizeof buf || ADDR_Parse(buf, 0, &out->addr) < 0)
-        return fail(err, errlen,
+        return TXT_Error(err, errlen,
                     "bad address '%s' (expected default, source or a numeric IPv4/IPv6 "
                     "address; host names are not resolved)", tok);
     fam = ADDR_Family(&out->addr);
     if (want_family != AF_UNSPEC && fam != want_family)
-        return fail(err, errlen, "'%s' is not an %s address", tok,
+        return TXT_Error(err, errlen, "'%s' is not an %s address", tok,
                     want_family == AF_INET ? "IPv4 (-4)" : "IPv6 (-6)");
     out->type = ACC_RULE_ADDRESS;
     out->family = fam;
@@ -240,7 +226,7 @@ static int parse_address(const char *tok, int want_family, ACC_Rule *out, int *h
         int len = parse_len(slash + 1, max);
 
         if (len < 0)
-            return fail(err, errlen, "bad prefix length '%s' in '%s' (allowed 0..%d)",
+            return TXT_Error(err, errlen, "bad prefix length '%s' in '%s' (allowed 0..%d)",
                         slash + 1, tok, max);
         out->prefix_len = len;
     }
@@ -253,11 +239,11 @@ static int parse_mask(const char *tok, ACC_Rule *out, char *err, size_t errlen)
     int v4 = out->family == AF_INET, len;
 
     if (inet_pton(v4 ? AF_INET : AF_INET6, tok, b) != 1)
-        return fail(err, errlen, "bad mask '%s' (expected an %s mask like %s)", tok,
+        return TXT_Error(err, errlen, "bad mask '%s' (expected an %s mask like %s)", tok,
                     v4 ? "IPv4" : "IPv6", v4 ? "255.255.255.0" : "ffff:ffff:ffff:ffff::");
     len = mask_prefix(b, v4 ? 4 : 16);
     if (len < 0)
-        return fail(err, errlen, "mask '%s' is not contiguous (only prefix masks are supported)",
+        return TXT_Error(err, errlen, "mask '%s' is not contiguous (only prefix masks are supported)",
                     tok);
     out->prefix_len = len;
     return 0;
@@ -275,19 +261,19 @@ static int parse_flag(const char *tok, ACC_Rule *out, char *err, size_t errlen)
     }
     if (strcmp(tok, "ntpport") == 0) {
         if (out->type == ACC_RULE_SOURCE)
-            return fail(err, errlen, "'ntpport' cannot be used with 'restrict source'");
+            return TXT_Error(err, errlen, "'ntpport' cannot be used with 'restrict source'");
         out->ntpport = 1;
         return 0;
     }
     if (strcmp(tok, "mask") == 0)
-        return fail(err, errlen, out->type == ACC_RULE_ADDRESS
+        return TXT_Error(err, errlen, out->type == ACC_RULE_ADDRESS
                                      ? "'mask' must directly follow the address"
                                      : "'mask' only follows an address");
     for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
         if (strcmp(tok, unsupported[i]) == 0)
-            return fail(err, errlen, "restrict option '%s' is not supported by cntpd", tok);
+            return TXT_Error(err, errlen, "restrict option '%s' is not supported by cntpd", tok);
     valid_flags(list, sizeof list);
-    return fail(err, errlen, "unknown restrict flag '%s' (expected %s)", tok, list);
+    return TXT_Error(err, errlen, "unknown restrict flag '%s' (expected %s)", tok, list);
 }
 
 int ACC_ParseRestrict(int argc, char *const *argv, ACC_Rule *out, char *err, size_t errlen)
@@ -301,7 +287,7 @@ int ACC_ParseRestrict(int argc, char *const *argv, ACC_Rule *out, char *err, siz
     if (i < argc && (strcmp(argv[i], "-4") == 0 || strcmp(argv[i], "-6") == 0))
         family = argv[i++][1] == '4' ? AF_INET : AF_INET6;
     if (i >= argc)
-        return fail(err, errlen, "missing address after 'restrict%s'",
+        return TXT_Error(err, errlen, "missing address after 'restrict%s'",
                     family == AF_INET ? " -4" : family == AF_INET6 ? " -6" : "");
     tok = argv[i++];
 
@@ -310,7 +296,7 @@ int ACC_ParseRestrict(int argc, char *const *argv, ACC_Rule *out, char *err, siz
         out->family = family;
     } else if (strcmp(tok, "source") == 0) {
         if (family != AF_UNSPEC)
-            return fail(err, errlen, "-4/-6 cannot be used with 'restrict source'");
+            return TXT_Error(err, errlen, "-4/-6 cannot be used with 'restrict source'");
         out->type = ACC_RULE_SOURCE;
         out->family = AF_UNSPEC;
     } else if (parse_address(tok, family, out, &has_len, err, errlen) < 0) {
@@ -319,11 +305,11 @@ int ACC_ParseRestrict(int argc, char *const *argv, ACC_Rule *out, char *err, siz
 
     if (i < argc && strcmp(argv[i], "mask") == 0) {
         if (out->type != ACC_RULE_ADDRESS)
-            return fail(err, errlen, "'mask' only follows an address, not '%s'", tok);
+            return TXT_Error(err, errlen, "'mask' only follows an address, not '%s'", tok);
         if (has_len)
-            return fail(err, errlen, "both a prefix length and 'mask' given for '%s'", tok);
+            return TXT_Error(err, errlen, "both a prefix length and 'mask' given for '%s'", tok);
         if (++i >= argc)
-            return fail(err, errlen, "missing value for 'mask'");
+            return TXT_Error(err, errlen, "missing value for 'mask'");
         if (parse_mask(argv[i++], out, err, errlen) < 0)
             return -1;
     }

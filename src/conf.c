@@ -13,6 +13,7 @@
 
 #include "keys.h"
 #include "mem.h"
+#include "textfile.h"
 
 /* A line of CNF_MAX_LINE characters holds at most this many tokens (each
    needs one character and one separator), so the token array cannot
@@ -37,16 +38,10 @@ static int fail(Parser *p, const char *fmt, ...) __attribute__((format(printf, 2
 static int fail(Parser *p, const char *fmt, ...)
 {
     va_list ap;
-    int n;
 
-    if (!p->err || p->errlen == 0)
-        return -1;
-    n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, p->line);
-    if (n >= 0 && (size_t)n < p->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    TXT_VErrorAt(p->err, p->errlen, p->name, (unsigned)p->line, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -738,48 +733,16 @@ int CNF_ParseString(const char *text, const char *name, CNF_Config *cfg, char *e
 
 int CNF_ParseFile(const char *path, CNF_Config *cfg, char *err, size_t errlen)
 {
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int fd, r, saved;
+    char *text;
+    size_t len;
+    int r, e;
 
     if (err && errlen > 0)
         err[0] = '\0';
     memset(cfg, 0, sizeof(*cfg));
-
-    /* read(2) rather than stdio: its errno is reliable (EISDIR for a
-       directory only shows up at the first read), and the whole text is
-       needed anyway to report NUL bytes instead of stopping at them. */
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        for (;;) {
-            ssize_t n;
-
-            if (cap - len < 4096) {
-                cap = cap ? cap * 2 : 8192;
-                text = MEM_Realloc(text, cap);
-            }
-            n = read(fd, text + len, cap - len);
-            if (n > 0) {
-                len += (size_t)n;
-            } else if (n == 0) {
-                break;
-            } else if (errno != EINTR) {
-                saved = errno;
-                close(fd);
-                free(text);
-                errno = saved;
-                fd = -1;
-                break;
-            }
-        }
-    }
-    if (fd < 0) {
-        if (err && errlen > 0)
-            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return -1;
-    }
-    close(fd);
-
+    e = TXT_ReadFile(path, CNF_MAX_FILE_SIZE, 0, &text, &len);
+    if (e)
+        return TXT_Error(err, errlen, "%s: cannot read: %s", path, strerror(e));
     r = parse(text ? text : "", len, path, cfg, err, errlen);
     free(text);
     return r;

@@ -20,6 +20,7 @@
 #define CNF_MIN_POLL 3           /* 8 s */
 #define CNF_MAX_POLL 17          /* 36 h */
 #define CNF_DEFAULT_VERSION 4    /* NTP version sent to servers */
+#define CNF_MAX_FILE_SIZE (16u << 20)   /* octets: larger is not a config file */
 #define CNF_MAX_LINE 4096        /* characters per line, without the line end */
 
 typedef enum {

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "mem.h"
+#include "textfile.h"
 
 /* A keys file is a few lines; anything this big is the wrong file (or
    /dev/zero), and reading it whole would only waste memory. */
@@ -41,31 +42,11 @@ static int fail(Parser *p, const char *fmt, ...) __attribute__((format(printf, 2
 static int fail(Parser *p, const char *fmt, ...)
 {
     va_list ap;
-    int n;
 
-    if (!p->err || p->errlen == 0)
-        return -1;
-    n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, p->line);
-    if (n >= 0 && (size_t)n < p->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
     va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    TXT_VErrorAt(p->err, p->errlen, p->name, (unsigned)p->line, fmt, ap);
     va_end(ap);
+    return -1;
 }
 
 /* Free an array of keys, wiping the secrets first. */
@@ -369,75 +350,27 @@ static int load(const char *text, size_t len, const char *name, KEY_Table *out, 
 int KEY_LoadString(const char *text, const char *name, KEY_Table *out, char *err,
                    size_t errlen)
 {
-    set_err(err, errlen, "%s", "");
+    TXT_Error(err, errlen, "%s", "");
     return load(text, strlen(text), name ? name : "-", out, err, errlen);
 }
 
 int KEY_LoadFile(const char *path, KEY_Table *out, char *err, size_t errlen)
 {
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int fd, r, saved = 0;
+    char *text;
+    size_t len;
+    int r, e;
 
-    set_err(err, errlen, "%s", "");
+    TXT_Error(err, errlen, "%s", "");
     *out = NULL;
-
-    /* read(2) rather than stdio (as conf does): reliable errno, and the
-       whole text is needed to report NUL bytes instead of stopping at
-       them. Growing by copy, not realloc, so no stale copy of the secrets
-       is left in freed memory. */
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return -1;
-    }
-    for (;;) {
-        ssize_t n;
-
-        if (len > MAX_FILE_SIZE) {
-            saved = EFBIG;
-            break;
-        }
-        if (cap - len < 4096) {
-            size_t ncap = cap ? cap * 2 : 8192;
-            char *ntext = MEM_Malloc(ncap);
-
-            if (len)
-                memcpy(ntext, text, len);
-            if (text) {
-                OPENSSL_cleanse(text, cap);
-                free(text);
-            }
-            text = ntext;
-            cap = ncap;
-        }
-        n = read(fd, text + len, cap - len);
-        if (n > 0) {
-            len += (size_t)n;
-        } else if (n == 0) {
-            break;
-        } else if (errno != EINTR) {
-            saved = errno;
-            break;
-        }
-    }
-    close(fd);
-    if (saved == 0 && len > MAX_FILE_SIZE)
-        saved = EFBIG;     /* the last read crossed the limit */
-    if (saved) {
-        if (saved == EFBIG)
-            set_err(err, errlen, "%s: cannot read: larger than %u octets, not a keys file",
-                    path, MAX_FILE_SIZE);
-        else
-            set_err(err, errlen, "%s: cannot read: %s", path, strerror(saved));
-        r = -1;
-    } else {
-        r = load(text ? text : "", len, path, out, err, errlen);
-    }
-    if (text) {
-        OPENSSL_cleanse(text, cap);
-        free(text);
-    }
+    /* Read with wiping: no stale copy of the secrets in freed memory. */
+    e = TXT_ReadFile(path, MAX_FILE_SIZE, 1, &text, &len);
+    if (e == EFBIG)
+        return TXT_Error(err, errlen, "%s: cannot read: larger than %u octets, not a keys file",
+                         path, MAX_FILE_SIZE);
+    if (e)
+        return TXT_Error(err, errlen, "%s: cannot read: %s", path, strerror(e));
+    r = load(text ? text : "", len, path, out, err, errlen);
+    TXT_Free(text, len, 1);
     return r;
 }
 
@@ -497,7 +430,7 @@ static int add_id(IdList *l, uint32_t id, char *err, size_t errlen)
     if (l->seen[id / 8] & (1u << (id % 8)))
         return 0;
     if (l->n >= l->max) {
-        set_err(err, errlen, "too many key ids (at most %zu)", l->max);
+        TXT_Error(err, errlen, "too many key ids (at most %zu)", l->max);
         return -1;
     }
     l->seen[id / 8] |= (uint8_t)(1u << (id % 8));
@@ -515,9 +448,9 @@ int KEY_ParseIdList(int argc, char *const *argv, uint32_t *ids, size_t max, size
     int i, r = -1;
 
     *n = 0;
-    set_err(err, errlen, "%s", "");
+    TXT_Error(err, errlen, "%s", "");
     if (argc <= 0) {
-        set_err(err, errlen, "missing key id");
+        TXT_Error(err, errlen, "missing key id");
         return -1;
     }
     l = MEM_New(IdList);        /* the bitmap is 8 KiB: not on the stack */
@@ -557,13 +490,13 @@ int KEY_ParseIdList(int argc, char *const *argv, uint32_t *ids, size_t max, size
                     state = WANT_LAST;
                     continue;
                 }
-                set_err(err, errlen, "bad key range: expected '...' after '(%u', found '%.*s'",
+                TXT_Error(err, errlen, "bad key range: expected '...' after '(%u', found '%.*s'",
                         (unsigned)first, (int)len, lex);
                 goto out;
             case WANT_CLOSE:
                 if (*lex == ')') {
                     if (first > last) {
-                        set_err(err, errlen, "bad key range (%u ... %u): first greater than last",
+                        TXT_Error(err, errlen, "bad key range (%u ... %u): first greater than last",
                                 (unsigned)first, (unsigned)last);
                         goto out;
                     }
@@ -573,7 +506,7 @@ int KEY_ParseIdList(int argc, char *const *argv, uint32_t *ids, size_t max, size
                     state = WANT_ITEM;
                     continue;
                 }
-                set_err(err, errlen, "bad key range: expected ')' after '(%u ... %u', found '%.*s'",
+                TXT_Error(err, errlen, "bad key range: expected ')' after '(%u ... %u', found '%.*s'",
                         (unsigned)first, (unsigned)last, (int)len, lex);
                 goto out;
             }
@@ -581,7 +514,7 @@ int KEY_ParseIdList(int argc, char *const *argv, uint32_t *ids, size_t max, size
             /* WANT_ITEM (not '('), WANT_FIRST, WANT_LAST: a key id. */
             id = parse_id(lex, len);
             if (id == 0) {
-                set_err(err, errlen, "bad key id '%.*s' (allowed %d..%d)", (int)len, lex,
+                TXT_Error(err, errlen, "bad key id '%.*s' (allowed %d..%d)", (int)len, lex,
                         KEY_MIN_ID, KEY_MAX_ID);
                 goto out;
             }
@@ -598,7 +531,7 @@ int KEY_ParseIdList(int argc, char *const *argv, uint32_t *ids, size_t max, size
         }
     }
     if (state != WANT_ITEM) {
-        set_err(err, errlen, "bad key range: unterminated '(' (expected '(FIRST ... LAST)')");
+        TXT_Error(err, errlen, "bad key range: unterminated '(' (expected '(FIRST ... LAST)')");
         goto out;
     }
     *n = l->n;

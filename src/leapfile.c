@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "mem.h"
+#include "textfile.h"
 
 /* The real file is about 5 kB; anything this big is not a leap file, and
    reading it whole must not be a way to make the daemon allocate without
@@ -48,15 +49,9 @@ static int fail(Parser *p, unsigned line, const char *fmt, ...)
 static int fail(Parser *p, unsigned line, const char *fmt, ...)
 {
     va_list ap;
-    int n;
 
-    if (!p->err || p->errlen == 0)
-        return -1;
-    n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, line);
-    if (n < 0 || (size_t)n >= p->errlen)
-        return -1;
     va_start(ap, fmt);
-    vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+    TXT_VErrorAt(p->err, p->errlen, p->name, line, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -355,58 +350,21 @@ int LEAP_LoadString(const char *text, const char *name, LEAP_Table *t, char *err
 
 int LEAP_LoadFile(const char *path, LEAP_Table *t, char *err, size_t errlen)
 {
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int fd, r, saved;
+    char *text;
+    size_t len;
+    int r, e;
 
     memset(t, 0, sizeof(*t));
     if (err && errlen > 0)
         err[0] = '\0';
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        goto fail_errno;
-    for (;;) {
-        ssize_t n;
-
-        if (len == cap) {
-            /* One byte more than the limit tells "at the limit" from "over". */
-            if (cap == MAX_FILE_SIZE + 1)
-                break;
-            cap = cap ? 2 * cap : 8192;
-            if (cap > MAX_FILE_SIZE + 1)
-                cap = MAX_FILE_SIZE + 1;
-            text = MEM_Realloc(text, cap);
-        }
-        n = read(fd, text + len, cap - len);
-        if (n > 0) {
-            len += (size_t)n;
-        } else if (n == 0) {
-            break;
-        } else if (errno != EINTR) {
-            saved = errno;
-            close(fd);
-            free(text);
-            errno = saved;
-            goto fail_errno;
-        }
-    }
-    close(fd);
-    if (len > MAX_FILE_SIZE) {
-        free(text);
-        if (err && errlen > 0)
-            snprintf(err, errlen, "%s: too large (over %d bytes)", path, MAX_FILE_SIZE);
-        return -1;
-    }
-
+    e = TXT_ReadFile(path, MAX_FILE_SIZE, 0, &text, &len);
+    if (e == EFBIG)
+        return TXT_Error(err, errlen, "%s: too large (over %d bytes)", path, MAX_FILE_SIZE);
+    if (e)
+        return TXT_Error(err, errlen, "%s: cannot read: %s", path, strerror(e));
     r = parse(text ? text : "", len, path, t, err, errlen);
     free(text);
     return r;
-
-fail_errno:
-    if (err && errlen > 0)
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-    return -1;
 }
 
 void LEAP_Free(LEAP_Table *t)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "textfile.h"
 
 #define NIL UINT32_MAX
 #define NTP_SHIFT 8       /* ntpd: limit = NTP_SHIFT * head (a full burst) */
@@ -39,20 +40,6 @@ static RL_Stats stats;
  * `discard`.
  */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* Plain decimal, as conf.c's parse_number: no sign, blanks or hex. */
 static int parse_int(const char *tok, long max, int *out)
@@ -85,7 +72,7 @@ int RL_ParseDiscard(int argc, char *const *argv, RL_Config *cfg, char *err, size
     if (err && errlen > 0)
         err[0] = '\0';
     if (argc < 2)
-        return fail(err, errlen, "missing argument to 'discard' (expected average, minimum "
+        return TXT_Error(err, errlen, "missing argument to 'discard' (expected average, minimum "
                     "or monitor)");
     for (int i = 1; i < argc; i += 2) {
         int *slot, max;
@@ -100,13 +87,13 @@ int RL_ParseDiscard(int argc, char *const *argv, RL_Config *cfg, char *err, size
             slot = &c.monitor;
             max = RL_MAX_MONITOR;
         } else {
-            return fail(err, errlen, "unknown discard option '%s' (expected average, minimum "
+            return TXT_Error(err, errlen, "unknown discard option '%s' (expected average, minimum "
                         "or monitor)", argv[i]);
         }
         if (i + 1 >= argc)
-            return fail(err, errlen, "missing value for 'discard %s'", argv[i]);
+            return TXT_Error(err, errlen, "missing value for 'discard %s'", argv[i]);
         if (parse_int(argv[i + 1], max, slot) < 0)
-            return fail(err, errlen, "bad discard %s '%s' (allowed 0..%d)", argv[i],
+            return TXT_Error(err, errlen, "bad discard %s '%s' (allowed 0..%d)", argv[i],
                         argv[i + 1], max);
     }
     *cfg = c;

@@ -6,7 +6,7 @@
  * against a brute-force longest match, the `restrict source` template).
  * The flag names and bits are listed here independently of access.c.
  *
- * Links: access addr mem log
+ * Links: access addr mem log textfile
  */
 
 #include <arpa/inet.h>

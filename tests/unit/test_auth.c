@@ -6,7 +6,7 @@
  * AUTH_AppendMac decode with PKT_Decode to the right key id and verify,
  * with and without extension fields; crypto-NAKs; argument checking.
  *
- * Links: keys auth ntp_pkt ntp_time mem log
+ * Links: keys auth ntp_pkt ntp_time mem log textfile
  */
 #include <setjmp.h>
 #include <stdarg.h>

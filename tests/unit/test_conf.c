@@ -3,7 +3,7 @@
  * error message with its exact "file:line:" prefix, line endings, line
  * length, host syntax, and CNF_ParseFile on real files.
  *
- * Links: conf mem log access addr keys ratelimit
+ * Links: conf mem log access addr keys ratelimit textfile
  */
 #include <setjmp.h>
 #include <stdarg.h>

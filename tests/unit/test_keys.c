@@ -5,7 +5,7 @@
  * syntax refused with advice, lookups, KEY_LoadFile on real files, error
  * buffer truncation, and trustedkey id lists with ntpd's ranges.
  *
- * Links: keys mem log
+ * Links: keys mem log textfile
  */
 #include <setjmp.h>
 #include <stdarg.h>

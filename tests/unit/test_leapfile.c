@@ -22,7 +22,7 @@
  *   same with 4291747200 4338748800 369221760037 432336960038
  *   -> 45e67d57 cd1bd22a 8398b01c 67f8bdd8 e563f650            (SYNTH_C)
  *
- * Links: leapfile mem log
+ * Links: leapfile mem log textfile
  */
 #include <setjmp.h>
 #include <stdarg.h>

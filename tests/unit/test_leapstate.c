@@ -3,7 +3,7 @@
  * operator over a majority of sources), the 28-day announcement window,
  * and arming the kernel only on the last UTC day of the month.
  *
- * Links: leapstate leapfile mem log
+ * Links: leapstate leapfile mem log textfile
  */
 #include <setjmp.h>
 #include <stdarg.h>

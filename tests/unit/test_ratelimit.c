@@ -7,7 +7,7 @@
  * allocator when present), and address keying. Time is passed in, so every
  * run is the same.
  *
- * Links: ratelimit addr mem log
+ * Links: ratelimit addr mem log textfile
  */
 
 #include <arpa/inet.h>
