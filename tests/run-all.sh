@@ -26,6 +26,13 @@ suite() {
     total_p=$((total_p + p)); total_f=$((total_f + f))
 }
 suite unit tests/run-suite.sh unit "$@"
+# The MIB: loads offline with net-snmp, lints clean with libsmi, and (when
+# the reference copy is beside the checkout) matches Cisco's definitions.
+if [ -d ../shared/reference/mibs ]; then
+    suite mib-lint scripts/mib-lint.sh --reference ../shared/reference/mibs
+else
+    suite mib-lint scripts/mib-lint.sh
+fi
 suite sim build/sim/cntpd-sim --check --seeds 5
 suite integration tests/integration/run.sh
 echo "$total_p passed, $total_f failed"

@@ -69,62 +69,80 @@ broadcastclient
 restrict default nopeer"
 B3_PID=$CNTPD_PID B3_LOG=$CNTPD_LOG
 
+# assoc_line PID LOG SERVER: the status line of the association with
+# SERVER:123 (asks cntpd for a status report).
+assoc_line() {
+    status_block "$1" "$2" | grep -E " assoc [0-9]+ .* addr $3:123 " | tail -n1
+}
+
+# volley_done PID LOG SERVER: the association has sent the 8 requests of
+# its delay volley.
+volley_done() {
+    local line
+    line=$(assoc_line "$1" "$2" "$3")
+    [ "$(field "$line" sent)" -ge 8 ] 2>/dev/null
+}
+
 # client_checks NAME PID LOG SERVER HOW: the acceptance checks for one
 # broadcast client (HOW: "allowed by restrict" or "authenticated").
 client_checks() {
-    local name=$1 pid=$2 log=$3 server=$4 how=$5 line id sent1 sent2 block
+    local name=$1 pid=$2 log=$3 server=$4 how=$5 line block
     check "$name: broadcast server $server:123 mobilised ($how)" \
-        wait_until 30 grep -q "broadcast server $server:123 mobilised ($how)" "$log"
+        wait_until 20 grep -q "association [0-9]*: broadcast server $server:123 mobilised ($how)" "$log"
     check "$name: synchronises to the broadcast server" \
-        wait_until 75 grep -q "synchronised to $server" "$log"
+        wait_until 40 grep -q "synchronised to $server" "$log"
     block=$(status_block "$pid" "$log")
-    line=$(grep -E " assoc [0-9]+ .* addr $server:123 " <<<"$block" | tail -n1)
     sed 's/^/# /' <<<"$block"
-    id=$(sed -n 's/.* assoc \([0-9]*\) .*/\1/p' <<<"$line")
-    check "$name: status shows the association as system peer" \
-        grep -qE " assoc $id \* " <<<"$line"
+    line=$(grep -E " assoc [0-9]+ .* addr $server:123 " <<<"$block" | tail -n1)
+    check "$name: status shows the association as system peer" grep -qE " assoc [0-9]+ \* " <<<"$line"
     check "$name: reach non-zero ($(field "$line" reach))" \
         test -n "$(field "$line" reach)" -a "$(field "$line" reach)" != 000
     check "$name: stratum of the server, 2 ($(field "$line" stratum))" \
         test "$(field "$line" stratum)" = 2
-    check "$name: system stratum 3" grep -qE " system: synchronised .* stratum 3 " <<<"$block"
-    # The delay volley: client requests, answered (a delay was measured).
-    sent1=$(field "$line" sent)
-    check "$name: delay volley sent client requests (sent $sent1)" test "${sent1:-0}" -ge 1
+    check "$name: system synchronised, stratum 3" \
+        grep -qE " system: synchronised .* stratum 3 " <<<"$block"
+    check "$name: delay volley sent client requests (sent $(field "$line" sent))" \
+        test "$(field "$line" sent)" -ge 1
     check "$name: delay measured ($(field "$line" delay) s)" \
         awk -v d="$(field "$line" delay)" 'BEGIN { exit !(d > 0 && d < 0.05) }'
-    # One clock for all: broadcast offset (with half the volley's delay)
-    # near zero.
+    # One clock for all: broadcast offsets (with half the volley's delay)
+    # are near zero.
     check "$name: offset near zero ($(field "$line" offset) s)" \
         near "$(field "$line" offset)" 0 0.005
-    eval "${name}_ID=\$id ${name}_SENT=\$sent1"
 }
 
 client_checks restrict "$B1_PID" "$B1_LOG" 10.99.0.1 "allowed by restrict"
 client_checks key "$B2_PID" "$B2_LOG" 10.99.1.1 "authenticated"
 
-# The server answered the volleys (requests and replies counted).
-line=$(status_line "$A_PID" "$A_LOG" "counters: ")
-check "server: answered the clients' requests ($(grep -o 'replies=[0-9]*' <<<"$line"))" \
-    grep -q 'replies=[1-9]' <<<"$line"
-
-# After the volley a broadcast client only listens: two broadcasts later
-# it has sent nothing more, yet keeps receiving.
+# After the volley a broadcast client only listens: two broadcasts later it
+# has sent nothing more, yet received more and is still synchronised.
+wait_until 20 volley_done "$B1_PID" "$B1_LOG" 10.99.0.1
+wait_until 20 volley_done "$B2_PID" "$B2_LOG" 10.99.1.1
+l1=$(assoc_line "$B1_PID" "$B1_LOG" 10.99.0.1)
+l2=$(assoc_line "$B2_PID" "$B2_LOG" 10.99.1.1)
 sleep 17
-for c in restrict:B1 key:B2; do
-    name=${c%%:*} ns=${c#*:}
-    pid_var=${ns}_PID log_var=${ns}_LOG id_var=${name}_ID sent_var=${name}_SENT
-    line=$(status_line "${!pid_var}" "${!log_var}" " assoc ${!id_var} ")
-    check "$name: only listens after the volley (sent ${!sent_var} then $(field "$line" sent))" \
-        test "$(field "$line" sent)" = "${!sent_var}"
-    check "$name: still synchronised, reach $(field "$line" reach)" \
-        grep -qE " assoc ${!id_var} \* " <<<"$line"
+for c in restrict:B1:10.99.0.1:l1 key:B2:10.99.1.1:l2; do
+    IFS=: read -r name ns server before <<<"$c"
+    pid_var=${ns}_PID log_var=${ns}_LOG
+    before=${!before}
+    line=$(assoc_line "${!pid_var}" "${!log_var}" "$server")
+    check "$name: only listens after the volley (sent $(field "$before" sent) then $(field "$line" sent))" \
+        test -n "$(field "$line" sent)" -a "$(field "$line" sent)" = "$(field "$before" sent)"
+    check "$name: keeps receiving broadcasts (received $(field "$before" received) then $(field "$line" received))" \
+        test "$(field "$line" received)" -ge $(($(field "$before" received) + 2))
+    check "$name: still the system peer, reach $(field "$line" reach)" \
+        grep -qE " assoc [0-9]+ \* " <<<"$line"
 done
 
-# B3: unauthenticated broadcasts, and its restrict allows no peer.
-check "denied: broadcasts arrive but are not mobilised" \
+# The server answered the volleys: 8 requests from each client.
+line=$(status_line "$A_PID" "$A_LOG" "counters: ")
+check "server: answered the volleys ($(grep -o 'replies=[0-9]*' <<<"$line"))" \
+    test "$(sed -n 's/.* replies=\([0-9]*\).*/\1/p' <<<"$line")" -ge 16
+
+# B3: unauthenticated broadcasts that its restrict lines do not allow.
+check "denied: broadcasts arrive but mobilise nothing" \
     grep -q "broadcast packet from 10.99.2.1:123: no association, not mobilised (not authenticated, not allowed by restrict)" "$B3_LOG"
-check "denied: no association mobilised" bash -c "! grep -q 'mobilised (' '$B3_LOG'"
+check "denied: no association" bash -c "! grep -q 'association [0-9]*: .* mobilised' '$B3_LOG'"
 
 for c in A:server B1:restrict B2:key B3:denied; do
     pid_var=${c%%:*}_PID
