@@ -5,6 +5,10 @@
 #ifndef CNTPD_MIB_MODULES_H
 #define CNTPD_MIB_MODULES_H
 
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
 /* ciscoNtpMIB = 1.3.6.1.4.1.9.9.168 */
 #define CNTP_MIB_OID 1, 3, 6, 1, 4, 1, 9, 9, 168
 #define CNTP_SYSTEM_OID CNTP_MIB_OID, 1, 1
@@ -73,6 +77,11 @@ enum {
 #define TV_TRUE 1
 #define TV_FALSE 2
 #define ROW_ACTIVE 1
+#define ROW_NOT_IN_SERVICE 2
+#define ROW_NOT_READY 3
+#define ROW_CREATE_AND_GO 4
+#define ROW_CREATE_AND_WAIT 5
+#define ROW_DESTROY 6
 #define INET_TYPE_UNKNOWN 0
 #define INET_TYPE_IPV4 1
 #define INET_TYPE_IPV6 2
@@ -88,6 +97,9 @@ enum {
 
 void MIB_InitSystem(void);
 void MIB_InitPeers(void);
+/* SET on cntpPeersVarTable (mib_peers_set.c), the table's set callback. */
+void MIB_PeersSet(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests,
+                  const oid *root, size_t root_len);
 void MIB_FiniPeers(void);
 void MIB_InitFilter(void);
 void MIB_FiniFilter(void);

@@ -1,9 +1,10 @@
 /* mib_peers — cntpPeersVarTable (1.3.6.1.4.1.9.9.168.1.2.1), one row per
  * association indexed by its AssocId, filled from the shared snapshot of the
  * engine's peer reports (mib_snapshot) through the sorted-array handler
- * (mib_table), so GET and GETNEXT find a row by binary search. Read-only for now (RowStatus creation is
- * issue 6); every readable column is served, the deprecated
- * cntpPeersUpdateTime too. */
+ * (mib_table), so GET and GETNEXT find a row by binary search; every
+ * readable column is served, the deprecated cntpPeersUpdateTime too.
+ * Suspended rows (notInService, notReady) are listed with their settings.
+ * Writes (RowStatus creation, writable columns) are in mib_peers_set.c. */
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
@@ -38,7 +39,8 @@ static void set_ipaddress(netsnmp_variable_list *vb, const NTP_Addr *a)
     snmp_set_var_typed_value(vb, ASN_IPADDRESS, &ip, 4);
 }
 
-static void set_value(netsnmp_variable_list *vb, int column, const PEER_Report *r)
+static void set_value(netsnmp_variable_list *vb, int column, const PEER_Report *r,
+                      const CTL_Row *row)
 {
     uint8_t buf[8];
 
@@ -53,7 +55,8 @@ static void set_value(netsnmp_variable_list *vb, int column, const PEER_Report *
         set_int(vb, r->addr.len ? ADDR_Port(&r->addr) : 123);
         break;
     case COL_PEER_HOST_ADDRESS:
-        set_ipaddress(vb, &r->local);
+        /* The source address asked for, else the socket's. */
+        set_ipaddress(vb, row->spec.local.len ? &row->spec.local : &r->local);
         break;
     case COL_PEER_HOST_PORT:
         /* Integer32 (1..65535): a socket not open yet reports the NTP port. */
@@ -136,7 +139,8 @@ static void set_value(netsnmp_variable_list *vb, int column, const PEER_Report *
         snmp_set_var_typed_integer(vb, ASN_GAUGE, FLT_ValidStages(&r->filter));
         break;
     case COL_PEER_ENTRY_STATUS:
-        set_int(vb, ROW_ACTIVE);
+        set_int(vb, row->active ? ROW_ACTIVE : row->spec.host[0] ? ROW_NOT_IN_SERVICE
+                                                                   : ROW_NOT_READY);
         break;
     case COL_PEER_PREF_PEER:
         set_int(vb, r->prefer ? TV_TRUE : TV_FALSE);
@@ -144,6 +148,14 @@ static void set_value(netsnmp_variable_list *vb, int column, const PEER_Report *
     case COL_PEER_PEER_TYPE:
     case COL_PEER_PEER_NAME: {
         NTP_Addr numeric;
+        if (!r->host[0]) {
+            /* A row made with createAndWait, no address yet. */
+            if (column == COL_PEER_PEER_TYPE)
+                set_int(vb, INET_TYPE_UNKNOWN);
+            else
+                set_octets(vb, "", 0);
+            break;
+        }
         int is_name = ADDR_Parse(r->host, 0, &numeric) < 0;
         int type = is_name ? INET_TYPE_DNS
                    : ADDR_Family(&numeric) == AF_INET6 ? INET_TYPE_IPV6 : INET_TYPE_IPV4;
@@ -172,7 +184,7 @@ static void row_index(size_t row, long idx[MIBT_MAX_INDEX])
 
 static int value(size_t row, int column, netsnmp_variable_list *vb)
 {
-    set_value(vb, column, MIBS_Peer(row));
+    set_value(vb, column, MIBS_Peer(row), MIBS_Row(row));
     return 0;
 }
 
@@ -185,6 +197,7 @@ static MIBT_Table peers_table = {
     .index = row_index,
     .value = value,
     .refresh = MIBS_Refresh,
+    .set = MIB_PeersSet,
 };
 
 void MIB_InitPeers(void)

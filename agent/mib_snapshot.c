@@ -8,6 +8,7 @@
 #include "sched.h"
 
 static PEER_Report *reports;
+static CTL_Row *rows;
 static size_t n_reports;
 static MIBS_FilterRow *filter_rows;
 static size_t n_filter_rows;
@@ -21,8 +22,9 @@ void MIBS_Refresh(void)
         return;
     loaded_at = now;
     free(reports);
+    free(rows);
     free(filter_rows);
-    n_reports = ENG_GetPeerReports(&reports);
+    n_reports = CTL_GetRows(&reports, &rows);
 
     /* Reports come in AssocId order, stages in slot order: the rows are
        already sorted as (cntpPeersAssocId, cntpFilterIndex). */
@@ -34,11 +36,18 @@ void MIBS_Refresh(void)
                 filter_rows[n_filter_rows++] = (MIBS_FilterRow){ i, slot };
 }
 
+void MIBS_Invalidate(void)
+{
+    loaded_at = -1e9;
+}
+
 void MIBS_Fini(void)
 {
     free(reports);
+    free(rows);
     free(filter_rows);
     reports = NULL;
+    rows = NULL;
     filter_rows = NULL;
     n_reports = n_filter_rows = 0;
     loaded_at = -1e9;
@@ -52,6 +61,11 @@ size_t MIBS_PeerCount(void)
 const PEER_Report *MIBS_Peer(size_t i)
 {
     return &reports[i];
+}
+
+const CTL_Row *MIBS_Row(size_t i)
+{
+    return &rows[i];
 }
 
 size_t MIBS_FilterCount(void)

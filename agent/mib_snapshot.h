@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "control.h"
 #include "engine.h"
 
 typedef struct {
@@ -19,9 +20,14 @@ typedef struct {
 
 void MIBS_Refresh(void);
 void MIBS_Fini(void);
+/* Take a new snapshot at the next request (after a SET changed rows). */
+void MIBS_Invalidate(void);
 
+/* Rows of cntpPeersVarTable: associations and suspended rows; the report
+   and the row (status, origin, settings) of row i. */
 size_t MIBS_PeerCount(void);
 const PEER_Report *MIBS_Peer(size_t i);
+const CTL_Row *MIBS_Row(size_t i);
 
 size_t MIBS_FilterCount(void);
 const MIBS_FilterRow *MIBS_Filter(size_t i);

@@ -141,6 +141,10 @@ static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reginfo
     const Reg *r = h->myvoid;
 
     (void)reginfo;
+    if (reqinfo->mode != MODE_GET && reqinfo->mode != MODE_GETNEXT && r->t->set) {
+        r->t->set(reqinfo, requests, r->root, r->root_len);
+        return SNMP_ERR_NOERROR;
+    }
     if (r->t->refresh)
         r->t->refresh();
     for (netsnmp_request_info *req = requests; req; req = req->next) {
@@ -185,7 +189,8 @@ netsnmp_handler_registration *MIBT_Register(MIBT_Table *table, const oid *root, 
     h->myvoid = r;
     h->data_free = free;
     reg = netsnmp_handler_registration_create(table->name, h, root, root_len,
-                                              HANDLER_CAN_RONLY);
+                                              table->set ? HANDLER_CAN_RWRITE
+                                                         : HANDLER_CAN_RONLY);
     if (!reg || netsnmp_register_handler(reg) != MIB_REGISTERED_OK)
         return NULL;
     return reg;

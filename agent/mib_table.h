@@ -4,7 +4,8 @@
  * by binary search, GETNEXT walks (column, index) in OID order from the
  * request; nothing per row is allocated in net-snmp (its tdata helper keeps
  * two ~1 KiB index lists per row, which at 512 associations times 8 filter
- * stages was most of the daemon's memory).
+ * stages was most of the daemon's memory). SET requests go to the table's
+ * own `set` callback, which sees the whole request in every phase.
  */
 #ifndef CNTPD_MIB_TABLE_H
 #define CNTPD_MIB_TABLE_H
@@ -25,8 +26,15 @@ typedef struct MIBT_Table {
     /* Set vb's value for `column` of `row`; 0, or -1 when the row has no
        such column (then GETNEXT skips it). */
     int (*value)(size_t row, int column, netsnmp_variable_list *vb);
-    /* Called before every request (to refresh the snapshot). */
+    /* Called before every read request (to refresh the snapshot). */
     void (*refresh)(void);
+    /* SET requests, NULL for a read-only table (notWritable). Called once
+       per SET phase (reqinfo->mode: MODE_SET_RESERVE1 .. MODE_SET_UNDO)
+       with every varbind of the request that falls in the table; it sets
+       errors on the varbinds itself (netsnmp_set_request_error). The
+       registration allows writes when this is set. */
+    void (*set)(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests,
+                const oid *root, size_t root_len);
 } MIBT_Table;
 
 /* Register `table` (which must outlive the registration) at `root`, the

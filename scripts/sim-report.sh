@@ -11,7 +11,11 @@
 # state changes (stratum 16 <-> synchronised); first = s to the first sync;
 # peers = share of time each server (10.0.0.N shown as .N) was system
 # peer; extra = per-scenario details (VM bumps: recovery s and steps per
-# bump; UDP loss: outages during which sync was lost / outages judged).
+# bump; UDP loss: outages during which sync was lost / outages judged;
+# symmetric and broadcast: the engine's association and the peer's on-wire
+# checks or the broadcasts and delay volley; leap: insertions by the kernel,
+# when relative to true midnight, when it was armed (local month-day time),
+# s cntpd still sent LI=1 after the leap second, spike-state entries).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -19,7 +23,7 @@ SIM=build/sim/cntpd-sim
 
 make -s sim >&2
 
-printf '%-12s %5s %9s %9s %9s %9s %5s %4s %6s  %-30s %s\n' \
+printf '%-17s %5s %9s %9s %9s %9s %5s %4s %6s  %-30s %s\n' \
     scenario seed rms max mean within1ms steps sync first peers extra
 "$SIM" --all "$@" | awk '
     {
@@ -41,12 +45,28 @@ printf '%-12s %5s %9s %9s %9s %9s %5s %4s %6s  %-30s %s\n' \
             extra = "bumps=" f["bumps"] " recovery=" f["recovery"] " steps=" f["bump_steps"]
         if ("outages" in f)
             extra = "lost_sync_in_outage=" f["lost_sync_in_outage"]
+        if ("assoc" in f)
+            extra = "assoc=" f["assoc"]
+        if ("echo_err" in f)
+            extra = extra " bogus=" f["bogus"] " echo_err=" f["echo_err"]
+        if ("bcasts" in f)
+            extra = extra " bcasts=" f["bcasts"] " volley=" f["volley"]
+        if ("leap_inserted" in f) {
+            extra = "inserted=" f["leap_inserted"]
+            if ("leap_err" in f)
+                extra = extra " err=" f["leap_err"]
+            extra = extra " armed=" f["armed"]
+            if ("li_after_leap" in f)
+                extra = extra " li_after=" f["li_after_leap"]
+            extra = extra " spikes=" f["spikes"]
+        }
+        gsub(/10\.0\.0\./, ".", extra)
         if ("holdover" in f)
             extra = extra (extra == "" ? "" : " ") "holdover=" f["holdover"]
         if (index($0, " FAILED: ") > 0)   # cut short (engine panic)
             extra = extra " " substr($0, index($0, "FAILED: "))
         sub(/ wall=[^ ]*$/, "", extra)
-        printf "%-12s %5s %9s %9s %9s %9s %5s %4s %6s  %-30s %s\n", $1, f["seed"], f["rms"],
+        printf "%-17s %5s %9s %9s %9s %9s %5s %4s %6s  %-30s %s\n", $1, f["seed"], f["rms"],
                f["max"], f["mean"], f["within1ms"], f["steps"], f["sync_changes"],
                f["first_sync"], peers, extra
     }'

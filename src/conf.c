@@ -464,12 +464,18 @@ static int parse_tos(Parser *p, int argc, char **argv)
                 return -1;
             continue;
         }
+        if (strcmp(argv[i], "maxassoc") == 0) {
+            if (parse_number(p, "tos maxassoc", argv[i + 1], 1, 4096, &v) < 0)
+                return -1;
+            cfg->tos_maxassoc = (int)v;
+            continue;
+        }
         int *slot = strcmp(argv[i], "minsane") == 0 ? &cfg->tos_minsane
                     : strcmp(argv[i], "minclock") == 0 ? &cfg->tos_minclock
                     : strcmp(argv[i], "maxclock") == 0 ? &cfg->tos_maxclock : NULL;
         if (!slot)
             return fail(p, "unknown tos option '%s' (expected minsane, minclock, maxclock, "
-                        "maxdist or holdover)", argv[i]);
+                        "maxdist, holdover or maxassoc)", argv[i]);
         char what[32];
         snprintf(what, sizeof what, "tos %s", argv[i]);
         if (parse_number(p, what, argv[i + 1], 1, 64, &v) < 0)
@@ -569,6 +575,13 @@ static int parse_discard(Parser *p, int argc, char **argv)
     return 0;
 }
 
+static int parse_statedir(Parser *p, int argc, char **argv)
+{
+    (void)argc;
+    set_string(&p->cfg->statedir, argv[1]);
+    return 0;
+}
+
 static int parse_leapfile(Parser *p, int argc, char **argv)
 {
     (void)argc;
@@ -604,6 +617,7 @@ static const Directive directives[] = {
     { "leapfile", 1, 1, parse_leapfile },
     { "discard", 2, -1, parse_discard },
     { "tos", 2, -1, parse_tos },
+    { "statedir", 1, 1, parse_statedir },
 };
 
 /* ------------------------------------------------------------------------
@@ -746,6 +760,17 @@ int CNF_ParseFile(const char *path, CNF_Config *cfg, char *err, size_t errlen)
     return r;
 }
 
+int CNF_ValidHost(const char *host)
+{
+    char *copy;
+
+    if (host[0] == '[')
+        return 0;
+    copy = parse_host(host);
+    free(copy);
+    return copy != NULL;
+}
+
 void CNF_Free(CNF_Config *cfg)
 {
     size_t i;
@@ -763,6 +788,7 @@ void CNF_Free(CNF_Config *cfg)
     free(cfg->trustedkeys);
     free(cfg->restricts);
     free(cfg->leapfile);
+    free(cfg->statedir);
     for (i = 0; i < cfg->n_warnings; i++)
         free(cfg->warnings[i]);
     free(cfg->warnings);

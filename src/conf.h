@@ -21,6 +21,7 @@
 #define CNF_MAX_POLL 17          /* 36 h */
 #define CNF_DEFAULT_VERSION 4    /* NTP version sent to servers */
 #define CNF_MAX_FILE_SIZE (16u << 20)   /* octets: larger is not a config file */
+#define CNF_DEFAULT_MAXASSOC 64 /* `tos maxassoc` */
 #define CNF_MAX_LINE 4096        /* characters per line, without the line end */
 
 typedef enum {
@@ -68,6 +69,11 @@ typedef struct {
     int tos_maxclock;         /* candidates at most (10) */
     double tos_maxdist;       /* s, root distance threshold (1.5) */
     double tos_holdover;      /* s, stay synchronised without a source (3600) */
+    int tos_maxassoc;         /* configured + SNMP-created associations at most (64) */
+
+    /* `statedir DIR`: where SNMP-created associations are kept across
+       restarts; NULL: they are not kept. */
+    char *statedir;
 
     /* Authentication: `keys FILE` (loaded and checked against every key
        reference by the engine), `trustedkey` ids. */
@@ -104,6 +110,10 @@ int CNF_ParseFile(const char *path, CNF_Config *cfg, char *err, size_t errlen);
    (NULL: "-"). Same contract as CNF_ParseFile. */
 int CNF_ParseString(const char *text, const char *name, CNF_Config *cfg, char *err,
                     size_t errlen);
+
+/* Is `host` a server address as a config line takes it: a numeric IPv4
+   or IPv6 address (without brackets) or an RFC 1123 host name? 1 or 0. */
+int CNF_ValidHost(const char *host);
 
 /* Free everything `cfg` holds and zero it. Safe on a zeroed config, twice,
    and on NULL. */

@@ -9,6 +9,7 @@
 #include "access.h"
 #include "auth.h"
 #include "clock.h"
+#include "control.h"
 #include "counters.h"
 #include "filter.h"
 #include "keys.h"
@@ -24,6 +25,10 @@
 #include "resolve.h"
 #include "sched.h"
 #include "server.h"
+#include "state.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* Name resolution retry: first after 2 s, doubling to at most 1024 s, so a
    daemon started before the network or DNS is up finds its servers soon
@@ -37,8 +42,17 @@
 /* Host (255) + " (" + address + ")". */
 #define LABEL_LEN (256 + ADDR_STRLEN + 4)
 
+/* An association, or a row of cntpPeersVarTable without one (suspended:
+   peer NULL, kept on the `parked` list). The parameters are kept so a
+   suspended row can be resumed as it was. */
 typedef struct Assoc {
     PEER_Instance peer;
+    uint32_t id;
+    CTL_Origin origin;
+    PEER_Params params;          /* params.host points to `host` */
+    char host[CTL_HOST_LEN];
+    NTP_Addr local;              /* source address asked for over SNMP; len 0: any */
+    int start_pending;           /* loaded from the state file as active */
     uint16_t port;
     RES_Request resolving;
     SCH_Timer retry;
@@ -48,7 +62,13 @@ typedef struct Assoc {
 
 static Assoc *assocs;            /* in AssocId order */
 static size_t n_assocs;
+static Assoc *parked;            /* suspended rows, in AssocId order */
 static uint32_t last_assoc_id;
+/* AssocIds used and removed in this run: never handed out again. */
+static uint32_t *retired;
+static size_t n_retired, retired_cap;
+static int max_assocs = CNF_DEFAULT_MAXASSOC;
+static char *state_path;         /* statedir/STATE_FILE_NAME, NULL: none */
 static SCH_Timer resolve_check, housekeeping, drift_timer;
 
 /* Ephemeral associations (symmetric passive, broadcast client) at most:
@@ -88,6 +108,10 @@ static int startup_settled;
 
 static void start_resolve(Assoc *a);
 static void remove_assoc(Assoc *victim);
+static int id_in_use(uint32_t id);
+static int id_retired(uint32_t id);
+static size_t load_state(const char *statedir);
+static void start_loaded(size_t n);
 
 static const char *peer_label(PEER_Instance p, char *buf, size_t len)
 {
@@ -256,7 +280,8 @@ static int startup_gate(double now)
         for (Assoc *a = assocs; a; a = a->next) {
             PEER_Report r;
             PEER_GetReport(a->peer, &r);
-            if (!r.addr.len)
+            /* A broadcaster only sends: nothing to wait for. */
+            if (!r.addr.len || r.mode == NTP_MODE_BROADCAST)
                 continue;
             if (r.received < STARTUP_SAMPLES && !(r.sent >= STARTUP_SAMPLES && r.received == 0))
                 return 0;
@@ -271,7 +296,8 @@ static void burst_all(const char *why)
     int n = 0;
 
     for (Assoc *a = assocs; a; a = a->next)
-        n += PEER_Burst(a->peer, CONFIRM_BURST, CONFIRM_BURST_INTERVAL);
+        if (PEER_GetMode(a->peer) != NTP_MODE_BROADCAST)
+            n += PEER_Burst(a->peer, CONFIRM_BURST, CONFIRM_BURST_INTERVAL);
     if (n)
         LOG(LOGS_INFO, "%s: re-measuring %d source%s now", why, n, n == 1 ? "" : "s");
 }
@@ -440,25 +466,61 @@ static void drift_timeout(void *arg)
     write_drift();
 }
 
-/* Append an association; `addr` known already (mobilised from a packet)
-   or NULL to resolve params->host. */
-static Assoc *add_peer(const PEER_Params *params, const NTP_Addr *addr)
+/* The next AssocId for an association cntpd makes itself (config file,
+   mobilised): above every id handed out so far, skipping those a manager
+   took or that were retired. */
+static uint32_t next_auto_id(void)
 {
-    Assoc *a = MEM_New(Assoc);
+    do
+        ++last_assoc_id;
+    while (id_in_use(last_assoc_id) || id_retired(last_assoc_id));
+    return last_assoc_id;
+}
 
-    a->peer = PEER_Create(++last_assoc_id, params, peer_updated, NULL);
-    a->port = params->port;
+static void insert_sorted(Assoc **list, Assoc *a)
+{
+    Assoc **pa = list;
+    while (*pa && (*pa)->id < a->id)
+        pa = &(*pa)->next;
+    a->next = *pa;
+    *pa = a;
+}
+
+/* Give a (new or parked, unlinked) record its peer and put it on the
+   association list; `addr` known already (mobilised from a packet) or NULL
+   to resolve the host. */
+static void start_assoc(Assoc *a, const NTP_Addr *addr)
+{
+    a->params.host = a->host;
+    a->peer = PEER_Create(a->id, &a->params, peer_updated, NULL);
+    a->port = a->params.port;
     a->retry_interval = RESOLVE_RETRY_MIN;
-
-    Assoc **tail = &assocs;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = a;
+    insert_sorted(&assocs, a);
     n_assocs++;
     if (addr)
         set_peer_address(a, addr);
     else
         start_resolve(a);
+}
+
+static Assoc *new_record(uint32_t id, CTL_Origin origin, const PEER_Params *params)
+{
+    Assoc *a = MEM_New(Assoc);
+
+    a->id = id ? id : next_auto_id();
+    a->origin = origin;
+    a->params = *params;
+    snprintf(a->host, sizeof a->host, "%s", params->host ? params->host : "");
+    a->params.host = a->host;
+    return a;
+}
+
+/* Add an association; `addr` known already (mobilised from a packet) or
+   NULL to resolve params->host. */
+static Assoc *add_peer(const PEER_Params *params, const NTP_Addr *addr, CTL_Origin origin)
+{
+    Assoc *a = new_record(0, origin, params);
+    start_assoc(a, addr);
     return a;
 }
 
@@ -479,30 +541,51 @@ static Assoc *add_assoc(const CNF_Assoc *c)
         .configured = 1,
     };
 
-    return add_peer(&params, NULL);
+    return add_peer(&params, NULL, CTL_ORIGIN_CONFIG);
 }
 
-/* Remove an association (ephemeral ones whose peer went away). Its
-   AssocId is not reused. */
-static void remove_assoc(Assoc *victim)
+/* Stop an association and take it off the list; the record stays (to
+   be parked or freed). */
+static void stop_assoc(Assoc *victim)
 {
     for (Assoc **pa = &assocs; *pa; pa = &(*pa)->next) {
         if (*pa != victim)
             continue;
         *pa = victim->next;
+        victim->next = NULL;
         if (sys_peer == victim->peer)
             sys_peer = NULL;
         if (PEER_GetAddress(victim->peer)->len)
             ACC_RemoveSourceRule(PEER_GetAddress(victim->peer));
-        if (!PEER_IsConfigured(victim->peer))
-            n_ephemeral--;
         RES_Cancel(victim->resolving);
         SCH_RemoveTimer(victim->retry);
         PEER_Destroy(victim->peer);
-        free(victim);
+        victim->peer = NULL;
+        victim->resolving = NULL;
+        victim->retry = NULL;
         n_assocs--;
         return;
     }
+}
+
+static void retire_id(uint32_t id)
+{
+    if (n_retired == retired_cap) {
+        retired_cap = retired_cap ? retired_cap * 2 : 16;
+        retired = MEM_Realloc(retired, retired_cap * sizeof *retired);
+    }
+    retired[n_retired++] = id;
+}
+
+/* Remove an association (ephemeral ones whose peer went away, SNMP
+   destroy). Its AssocId is not reused. */
+static void remove_assoc(Assoc *victim)
+{
+    if (victim->origin == CTL_ORIGIN_EPHEMERAL)
+        n_ephemeral--;
+    stop_assoc(victim);
+    retire_id(victim->id);
+    free(victim);
 }
 
 /* The association whose peer is `remote` (address and port), if any. */
@@ -600,7 +683,7 @@ static int mobilise(const NIO_Datagram *d, const NTP_Packet *pkt, unsigned flags
         .version = pkt->version >= 3 ? pkt->version : NTP_VERSION,
         .configured = 0,
     };
-    Assoc *a = add_peer(&params, &d->remote);
+    Assoc *a = add_peer(&params, &d->remote, CTL_ORIGIN_EPHEMERAL);
     n_ephemeral++;
     LOG(LOGS_INFO, "association %u: %s %s mobilised (%s)", PEER_GetAssocId(a->peer),
         PEER_ModeName(params.mode), text,
@@ -844,8 +927,16 @@ int ENG_Init(const CNF_Config *cfg)
     if (NIO_Init(cfg->port, NULL, NULL, server_rx, NULL) < 0)
         return -1;
     RES_Init();
+    max_assocs = cfg->tos_maxassoc > 0 ? cfg->tos_maxassoc : CNF_DEFAULT_MAXASSOC;
+    if (cfg->n_assocs > (size_t)max_assocs)
+        LOG(LOGS_WARN, "%zu associations in the configuration, more than tos maxassoc %d: "
+            "no room for SNMP-created ones", cfg->n_assocs, max_assocs);
+    /* SNMP rows first, parked, so their AssocIds are taken before the
+       config file's associations are numbered; then those are started. */
+    size_t n_loaded = load_state(cfg->statedir);
     for (size_t i = 0; i < cfg->n_assocs; i++)
         add_assoc(&cfg->assocs[i]);
+    start_loaded(n_loaded);
     resolve_check = SCH_AddTimer(RESOLVE_CHECK_INTERVAL, check_resolve, NULL);
     housekeeping = SCH_AddTimer(ENG_HOUSEKEEPING_INTERVAL, housekeeping_timeout, NULL);
     if (driftfile)
@@ -864,7 +955,18 @@ void ENG_Fini(void)
         PEER_Destroy(a->peer);
         free(a);
     }
+    while (parked) {
+        Assoc *a = parked;
+        parked = a->next;
+        free(a);
+    }
     n_assocs = 0;
+    last_assoc_id = 0;
+    free(retired);
+    retired = NULL;
+    n_retired = retired_cap = 0;
+    free(state_path);
+    state_path = NULL;
     sys_peer = NULL;
     SCH_RemoveTimer(resolve_check);
     SCH_RemoveTimer(housekeeping);
@@ -954,4 +1056,445 @@ void ENG_LogStatus(void)
     free(reports);
     CNT_Format(line, sizeof line);
     LOG(LOGS_INFO, "counters: %s", line);
+}
+
+/* ------------------------------------------------------------------------
+ * Control API (control.h): rows of cntpPeersVarTable made over SNMP.
+ */
+
+static Assoc *find_id(Assoc *list, uint32_t id)
+{
+    for (Assoc *a = list; a && a->id <= id; a = a->next)
+        if (a->id == id)
+            return a;
+    return NULL;
+}
+
+static int id_in_use(uint32_t id)
+{
+    return find_id(assocs, id) || find_id(parked, id);
+}
+
+static int id_retired(uint32_t id)
+{
+    for (size_t i = 0; i < n_retired; i++)
+        if (retired[i] == id)
+            return 1;
+    return 0;
+}
+
+static void unretire_id(uint32_t id)
+{
+    for (size_t i = 0; i < n_retired; i++) {
+        if (retired[i] == id) {
+            retired[i] = retired[--n_retired];
+            return;
+        }
+    }
+}
+
+/* Config-file and SNMP rows count against `tos maxassoc`; ephemeral ones
+   have their own bound (MAX_EPHEMERAL), so strangers cannot use up room
+   meant for the operator's sources. */
+static size_t counted_rows(void)
+{
+    size_t n = 0;
+    for (Assoc *a = assocs; a; a = a->next)
+        n += a->origin != CTL_ORIGIN_EPHEMERAL;
+    for (Assoc *a = parked; a; a = a->next)
+        n++;
+    return n;
+}
+
+const char *CTL_StatusName(CTL_Status status)
+{
+    static const char *const names[] = {
+        "ok", "bad AssocId", "AssocId in use", "AssocId used earlier in this run",
+        "no such row", "mode not creatable", "bad address or name", "no address",
+        "not a local address", "tos maxassoc reached", "row not created over SNMP",
+        "row is active",
+    };
+    return (size_t)status < sizeof names / sizeof names[0] ? names[status] : "?";
+}
+
+static void record_row(const Assoc *a, CTL_Row *row)
+{
+    memset(row, 0, sizeof *row);
+    row->id = a->id;
+    row->active = a->peer != NULL;
+    row->origin = a->origin;
+    row->spec.mode = a->params.mode;
+    snprintf(row->spec.host, sizeof row->spec.host, "%s", a->host);
+    row->spec.prefer = a->params.prefer;
+    row->spec.local = a->local;
+}
+
+/* What a suspended row shows: its settings, nothing measured. */
+static void parked_report(const Assoc *a, PEER_Report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->assoc_id = a->id;
+    snprintf(r->host, sizeof r->host, "%s", a->host);
+    r->local = a->local;
+    r->mode = a->params.mode;
+    r->configured = a->params.configured;
+    r->prefer = a->params.prefer;
+    r->iburst = a->params.iburst;
+    r->burst = a->params.burst;
+    r->version = a->params.version;
+    r->minpoll = a->params.minpoll;
+    r->maxpoll = a->params.maxpoll;
+    r->hpoll = a->params.minpoll;
+    r->leap = NTP_LEAP_UNSYNC;
+    r->stratum = 16;
+    r->select = PEER_SEL_REJECT;
+}
+
+size_t CTL_GetRows(PEER_Report **reports, CTL_Row **rows)
+{
+    size_t n = n_assocs, i = 0;
+
+    for (Assoc *a = parked; a; a = a->next)
+        n++;
+    *reports = MEM_Calloc(n, sizeof **reports);
+    *rows = MEM_Calloc(n, sizeof **rows);
+    for (Assoc *a = assocs, *p = parked; a || p; i++) {
+        if (a && (!p || a->id < p->id)) {
+            PEER_GetReport(a->peer, &(*reports)[i]);
+            record_row(a, &(*rows)[i]);
+            a = a->next;
+        } else {
+            parked_report(p, &(*reports)[i]);
+            record_row(p, &(*rows)[i]);
+            p = p->next;
+        }
+    }
+    return i;
+}
+
+int CTL_Find(uint32_t id, CTL_Row *row)
+{
+    Assoc *a = find_id(assocs, id);
+
+    if (!a)
+        a = find_id(parked, id);
+    if (!a)
+        return 0;
+    record_row(a, row);
+    return 1;
+}
+
+CTL_Status CTL_CheckCreate(uint32_t id)
+{
+    if (id == 0 || id > CTL_MAX_ASSOC_ID)
+        return CTL_BAD_ID;
+    if (id_in_use(id))
+        return CTL_EXISTS;
+    if (id_retired(id))
+        return CTL_RETIRED;
+    if (counted_rows() >= (size_t)max_assocs)
+        return CTL_FULL;
+    return CTL_OK;
+}
+
+int CTL_IsLocalAddress(const NTP_Addr *addr)
+{
+    NTP_Addr probe = *addr;
+    int fd, ok;
+
+    if (!addr->len)
+        return 0;
+    /* Binding (port 0) succeeds only for an address of this host; the
+       socket is closed at once, nothing is sent. */
+    ADDR_SetPort(&probe, 0);
+    fd = socket(ADDR_Family(&probe), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    ok = bind(fd, (const struct sockaddr *)&probe.u, probe.len) == 0;
+    close(fd);
+    return ok;
+}
+
+CTL_Status CTL_CheckSpec(const CTL_Spec *spec)
+{
+    if (spec->mode != NTP_MODE_SYM_ACTIVE && spec->mode != NTP_MODE_CLIENT &&
+        spec->mode != NTP_MODE_BROADCAST)
+        return CTL_BAD_MODE;
+    if (spec->host[0] && !CNF_ValidHost(spec->host))
+        return CTL_BAD_HOST;
+    if (spec->local.len && !CTL_IsLocalAddress(&spec->local))
+        return CTL_NOT_LOCAL;
+    return CTL_OK;
+}
+
+/* PEER_Params of an SNMP row: like `server HOST iburst` (client) or
+   `peer HOST` / `broadcast HOST`, standard port, default polls. */
+static void snmp_params(const CTL_Spec *spec, PEER_Params *params)
+{
+    *params = (PEER_Params){
+        .mode = spec->mode,
+        .host = spec->host,
+        .port = CNF_DEFAULT_PORT,
+        .minpoll = CNF_DEFAULT_MINPOLL,
+        .maxpoll = CNF_DEFAULT_MAXPOLL,
+        .version = CNF_DEFAULT_VERSION,
+        .iburst = spec->mode == NTP_MODE_CLIENT,
+        .prefer = spec->prefer,
+        .configured = 0,
+    };
+}
+
+static void unlink_parked(Assoc *a)
+{
+    for (Assoc **pa = &parked; *pa; pa = &(*pa)->next) {
+        if (*pa == a) {
+            *pa = a->next;
+            a->next = NULL;
+            return;
+        }
+    }
+}
+
+static void log_row(const char *what, const Assoc *a)
+{
+    LOG(LOGS_INFO, "association %u: %s over SNMP (%s %s%s)", a->id, what,
+        PEER_ModeName(a->params.mode), a->host[0] ? a->host : "no address yet",
+        a->params.prefer ? " prefer" : "");
+}
+
+CTL_Status CTL_Create(uint32_t id, const CTL_Spec *spec, int active)
+{
+    CTL_Status st = CTL_CheckCreate(id);
+    PEER_Params params;
+
+    if (st == CTL_OK)
+        st = CTL_CheckSpec(spec);
+    if (st == CTL_OK && active && !spec->host[0])
+        st = CTL_NO_HOST;
+    if (st != CTL_OK)
+        return st;
+    snmp_params(spec, &params);
+    Assoc *a = new_record(id, CTL_ORIGIN_SNMP, &params);
+    a->local = spec->local;
+    if (active) {
+        start_assoc(a, NULL);
+    } else {
+        insert_sorted(&parked, a);
+    }
+    log_row(active ? "created" : "created, not in service", a);
+    return CTL_OK;
+}
+
+CTL_Status CTL_SetActive(uint32_t id, int active)
+{
+    Assoc *a = find_id(assocs, id);
+
+    if (a) {
+        if (a->origin == CTL_ORIGIN_EPHEMERAL)
+            return CTL_NOT_OURS;
+        if (!active) {
+            stop_assoc(a);
+            insert_sorted(&parked, a);
+            LOG(LOGS_INFO, "association %u: %s suspended over SNMP", a->id, a->host);
+        }
+        return CTL_OK;
+    }
+    a = find_id(parked, id);
+    if (!a)
+        return CTL_NO_SUCH;
+    if (active) {
+        if (!a->host[0])
+            return CTL_NO_HOST;
+        unlink_parked(a);
+        start_assoc(a, NULL);
+        LOG(LOGS_INFO, "association %u: %s resumed over SNMP", a->id, a->host);
+    }
+    return CTL_OK;
+}
+
+CTL_Status CTL_Update(uint32_t id, const CTL_Spec *spec)
+{
+    Assoc *live = find_id(assocs, id), *a = live ? live : find_id(parked, id);
+    CTL_Status st;
+
+    if (!a)
+        return CTL_NO_SUCH;
+    if (a->origin != CTL_ORIGIN_SNMP)
+        return CTL_NOT_OURS;
+    if ((st = CTL_CheckSpec(spec)) != CTL_OK)
+        return st;
+    if (live && (spec->mode != a->params.mode || strcmp(spec->host, a->host) != 0 ||
+                 spec->local.len != a->local.len ||
+                 (spec->local.len && !ADDR_EqualHost(&spec->local, &a->local))))
+        return CTL_ACTIVE;
+    if (live && spec->prefer == a->params.prefer)
+        return CTL_OK;
+    /* A peer takes its parameters at creation: restart it with the new
+       ones (an active row only changes `prefer` here). */
+    if (live)
+        stop_assoc(a);
+    else
+        unlink_parked(a);
+    PEER_Params params;
+    snmp_params(spec, &params);
+    a->params = params;
+    snprintf(a->host, sizeof a->host, "%s", spec->host);
+    a->params.host = a->host;
+    a->local = spec->local;
+    if (live)
+        start_assoc(a, NULL);
+    else
+        insert_sorted(&parked, a);
+    log_row("changed", a);
+    return CTL_OK;
+}
+
+CTL_Status CTL_Remove(uint32_t id, int retire)
+{
+    Assoc *a = find_id(assocs, id);
+
+    if (!a)
+        a = find_id(parked, id);
+    if (!a)
+        return CTL_NO_SUCH;
+    if (a->origin != CTL_ORIGIN_SNMP)
+        return CTL_NOT_OURS;
+    if (a->peer) {
+        remove_assoc(a);
+    } else {
+        unlink_parked(a);
+        retire_id(a->id);
+        free(a);
+    }
+    if (!retire)
+        unretire_id(id);
+    LOG(LOGS_INFO, "association %u: %s over SNMP", id, retire ? "destroyed" : "creation undone");
+    return CTL_OK;
+}
+
+CTL_Status CTL_Restore(const CTL_Row *row)
+{
+    Assoc *a = find_id(assocs, row->id);
+
+    if (!a)
+        a = find_id(parked, row->id);
+    if (a && a->origin != CTL_ORIGIN_SNMP)
+        return CTL_NOT_OURS;
+    if (a)
+        CTL_Remove(row->id, 0);
+    unretire_id(row->id);
+    PEER_Params params;
+    snmp_params(&row->spec, &params);
+    a = new_record(row->id, CTL_ORIGIN_SNMP, &params);
+    a->local = row->spec.local;
+    if (row->active && row->spec.host[0])
+        start_assoc(a, NULL);
+    else
+        insert_sorted(&parked, a);
+    return CTL_OK;
+}
+
+int CTL_SaveState(void)
+{
+    STATE_Row *rows;
+    size_t n = 0;
+    char err[512];
+    int rc;
+
+    if (!state_path)
+        return 0;
+    rows = MEM_Calloc(n_assocs + 1 + counted_rows(), sizeof *rows);
+    for (Assoc *a = assocs, *p = parked; a || p;) {
+        Assoc *next;
+        if (a && (!p || a->id < p->id)) {
+            next = a;
+            a = a->next;
+        } else {
+            next = p;
+            p = p->next;
+        }
+        if (next->origin != CTL_ORIGIN_SNMP)
+            continue;
+        STATE_Row *r = &rows[n++];
+        r->id = next->id;
+        r->active = next->peer != NULL;
+        r->mode = next->params.mode;
+        r->prefer = next->params.prefer;
+        snprintf(r->host, sizeof r->host, "%s", next->host);
+        if (next->local.len)
+            ADDR_HostString(&next->local, r->local, sizeof r->local);
+    }
+    rc = STATE_Write(state_path, rows, n, err, sizeof err);
+    free(rows);
+    if (rc < 0)
+        LOG(LOGS_ERR, "state file: %s", err);
+    return rc;
+}
+
+/* Read the state file into parked SNMP rows (their AssocIds taken before
+   the config file's associations are numbered); returns how many. */
+static size_t load_state(const char *statedir)
+{
+    STATE_Row *rows;
+    size_t n, loaded = 0;
+    char err[1024];
+
+    if (!statedir) {
+        LOG(LOGS_INFO, "no statedir: associations created over SNMP will not survive a "
+            "restart");
+        return 0;
+    }
+    size_t len = strlen(statedir) + sizeof STATE_FILE_NAME + 2;
+    state_path = MEM_Malloc(len);
+    snprintf(state_path, len, "%s/%s", statedir, STATE_FILE_NAME);
+    int rc = STATE_Read(state_path, &rows, &n, err, sizeof err);
+    if (rc == -1) {
+        LOG(LOGS_ERR, "state file: %s; starting without the SNMP-created associations", err);
+        return 0;
+    }
+    if (rc == -2) {
+        LOG(LOGS_ERR, "state file: %s", err);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        CTL_Spec spec = { .mode = rows[i].mode, .prefer = rows[i].prefer };
+        snprintf(spec.host, sizeof spec.host, "%s", rows[i].host);
+        if (rows[i].local[0] && ADDR_Parse(rows[i].local, 0, &spec.local) < 0) {
+            LOG(LOGS_WARN, "state file: association %u: bad local address %s ignored",
+                (unsigned)rows[i].id, rows[i].local);
+            memset(&spec.local, 0, sizeof spec.local);
+        }
+        if (spec.host[0] && !CNF_ValidHost(spec.host)) {
+            LOG(LOGS_ERR, "state file: association %u: bad address %s: row skipped",
+                (unsigned)rows[i].id, spec.host);
+            continue;
+        }
+        PEER_Params params;
+        snmp_params(&spec, &params);
+        Assoc *a = new_record(rows[i].id, CTL_ORIGIN_SNMP, &params);
+        a->local = spec.local;
+        /* Started once the config file's associations are in. */
+        a->start_pending = rows[i].active;
+        insert_sorted(&parked, a);
+        loaded++;
+    }
+    free(rows);
+    if (rc == 1)
+        LOG(LOGS_INFO, "state file %s: %zu association%s created over SNMP", state_path,
+            loaded, loaded == 1 ? "" : "s");
+    return loaded;
+}
+
+static void start_loaded(size_t n)
+{
+    if (!n)
+        return;
+    for (Assoc *a = parked, *next; a; a = next) {
+        next = a->next;
+        if (a->start_pending) {
+            a->start_pending = 0;
+            unlink_parked(a);
+            start_assoc(a, NULL);
+        }
+    }
 }

@@ -432,7 +432,10 @@ static void poll_timeout(void *arg)
         } else if (p->reach == 0xff) {
             p->poll_floor = 0;
         }
-        p->hpoll = clamp_poll(p, SYS_Get()->poll);
+        /* A broadcast client expects packets at the broadcaster's pace;
+           everything else follows the system poll. */
+        p->hpoll = clamp_poll(p, p->params.mode == PEER_MODE_BCLIENT && p->ppoll > 0
+                                     ? p->ppoll : SYS_Get()->poll);
         if (p->hpoll < p->poll_floor)
             p->hpoll = p->poll_floor;
         if (p->params.burst && p->burst == 0)
@@ -622,7 +625,14 @@ void PEER_Receive(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt_
         /* One-way: the server's transmit time plus half the round trip
            measured by the volley, against our arrival time. */
         if (p->bdelay <= 0) {
+            /* The volley found the server unsynchronised (or got no
+               answer): measure the delay again now that it broadcasts
+               usable time, rather than wait a whole poll interval. */
             DEBUG_LOG("association %u: broadcast before the delay is known", p->assoc_id);
+            if (p->burst == 0) {
+                p->burst = PEER_BURST_COUNT;
+                schedule_poll(p, 0.1);
+            }
             return;
         }
         delay = p->bdelay;

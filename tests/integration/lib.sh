@@ -309,8 +309,8 @@ start_fake_ntp() {
 
 NETNS=()
 
-# netns_unavailable: print why network namespaces cannot be used here (and
-# succeed), or nothing and fail when they can.
+# netns_unavailable: print why network namespaces (with veth pairs) cannot
+# be used here (and succeed), or nothing and fail when they can.
 netns_unavailable() {
     local probe=cntpd-probe-$$
     if [ "$(id -u)" != 0 ]; then echo "not root"; return 0; fi
@@ -321,6 +321,10 @@ netns_unavailable() {
     if ! ip netns exec "$probe" ip link set lo up 2>"$WORK/netns-probe.err"; then
         ip netns del "$probe" 2>/dev/null
         echo "ip netns exec failed: $(head -n1 "$WORK/netns-probe.err")"; return 0
+    fi
+    if ! ip -n "$probe" link add veth0 type veth peer name veth1 2>"$WORK/netns-probe.err"; then
+        ip netns del "$probe" 2>/dev/null
+        echo "no veth pairs: $(head -n1 "$WORK/netns-probe.err")"; return 0
     fi
     ip netns del "$probe" 2>/dev/null
     return 1

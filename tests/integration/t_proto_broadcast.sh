@@ -24,7 +24,7 @@ netns_add A && netns_add B1 && netns_add B2 && netns_add B3 &&
     netns_link "$A" 10.99.0.1/24 "$B1" 10.99.0.2/24 &&
     netns_link "$A" 10.99.1.1/24 "$B2" 10.99.1.2/24 &&
     netns_link "$A" 10.99.2.1/24 "$B3" 10.99.2.2/24 ||
-    skip_test "could not set up the namespaces and veth links"
+    { fail "set up the namespaces and veth links"; finish; exit 1; }
 
 cat >"$WORK/cntpd.keys" <<EOF2
 42 MD5 cntpdbroadcast
@@ -116,23 +116,24 @@ client_checks key "$B2_PID" "$B2_LOG" 10.99.1.1 "authenticated"
 
 # After the volley a broadcast client only listens: two broadcasts later it
 # has sent nothing more, yet received more and is still synchronised.
-wait_until 20 volley_done "$B1_PID" "$B1_LOG" 10.99.0.1
-wait_until 20 volley_done "$B2_PID" "$B2_LOG" 10.99.1.1
-l1=$(assoc_line "$B1_PID" "$B1_LOG" 10.99.0.1)
-l2=$(assoc_line "$B2_PID" "$B2_LOG" 10.99.1.1)
-sleep 17
-for c in restrict:B1:10.99.0.1:l1 key:B2:10.99.1.1:l2; do
-    IFS=: read -r name ns server before <<<"$c"
-    pid_var=${ns}_PID log_var=${ns}_LOG
-    before=${!before}
-    line=$(assoc_line "${!pid_var}" "${!log_var}" "$server")
+# listen_checks NAME PID LOG SERVER BEFORE (BEFORE: its earlier assoc_line).
+listen_checks() {
+    local name=$1 before=$5 line
+    line=$(assoc_line "$2" "$3" "$4")
     check "$name: only listens after the volley (sent $(field "$before" sent) then $(field "$line" sent))" \
         test -n "$(field "$line" sent)" -a "$(field "$line" sent)" = "$(field "$before" sent)"
     check "$name: keeps receiving broadcasts (received $(field "$before" received) then $(field "$line" received))" \
         test "$(field "$line" received)" -ge $(($(field "$before" received) + 2))
     check "$name: still the system peer, reach $(field "$line" reach)" \
         grep -qE " assoc [0-9]+ \* " <<<"$line"
-done
+}
+wait_until 20 volley_done "$B1_PID" "$B1_LOG" 10.99.0.1
+wait_until 20 volley_done "$B2_PID" "$B2_LOG" 10.99.1.1
+before1=$(assoc_line "$B1_PID" "$B1_LOG" 10.99.0.1)
+before2=$(assoc_line "$B2_PID" "$B2_LOG" 10.99.1.1)
+sleep 17   # broadcasts every 8 s
+listen_checks restrict "$B1_PID" "$B1_LOG" 10.99.0.1 "$before1"
+listen_checks key "$B2_PID" "$B2_LOG" 10.99.1.1 "$before2"
 
 # The server answered the volleys: 8 requests from each client.
 line=$(status_line "$A_PID" "$A_LOG" "counters: ")
@@ -144,9 +145,12 @@ check "denied: broadcasts arrive but mobilise nothing" \
     grep -q "broadcast packet from 10.99.2.1:123: no association, not mobilised (not authenticated, not allowed by restrict)" "$B3_LOG"
 check "denied: no association" bash -c "! grep -q 'association [0-9]*: .* mobilised' '$B3_LOG'"
 
-for c in A:server B1:restrict B2:key B3:denied; do
-    pid_var=${c%%:*}_PID
-    stop_pid "${!pid_var}"
-    check "${c#*:}: clean exit (status $?)" test $? -eq 0
-done
+stop_pid "$A_PID"
+check "server: clean exit (status $?)" test $? -eq 0
+stop_pid "$B1_PID"
+check "restrict: clean exit (status $?)" test $? -eq 0
+stop_pid "$B2_PID"
+check "key: clean exit (status $?)" test $? -eq 0
+stop_pid "$B3_PID"
+check "denied: clean exit (status $?)" test $? -eq 0
 finish

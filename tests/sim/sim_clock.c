@@ -22,6 +22,14 @@ typedef struct {
     SIM_Rng rng;
     SIMC_Stats stats;
     void (*step_hook)(double offset, double elapsed);
+    /* UTC and the kernel's leap-second state (see sim_clock.h). */
+    int64_t epoch, leap_at;
+    double leap_rel;      /* leap_at - epoch (s): continuous reading of the leap */
+    int sta_ins;          /* STA_INS as last set */
+    SIMC_LeapState kstate;
+    double next_leap;     /* TIME_INS: the local reading (s since the epoch) of
+                             the midnight the second is inserted at */
+    int local_leaps;      /* seconds the kernel inserted */
 } ClockState;
 
 static ClockState c;
@@ -33,24 +41,66 @@ void SIMC_Init(const SIMC_Params *params)
     c.phase = params->phase;
     c.next_wander = SIMC_WANDER_STEP;
     SIM_RngInit(&c.rng, params->seed, SIM_RNG_STREAM_WANDER);
+    c.epoch = params->epoch ? params->epoch : SIMC_EPOCH;
+    c.leap_at = params->leap_at;
+    c.leap_rel = c.leap_at ? (double)(c.leap_at - c.epoch) : 0.0;
+    c.kstate = SIMC_TIME_OK;
+    c.stats.leap_elapsed = -1.0;
+    c.stats.arm_first = c.stats.arm_last = -1.0;
+}
+
+/* The local clock's reading now, s since the epoch (what read() shows). */
+static double reading(void)
+{
+    return c.t + c.phase - c.local_leaps;
+}
+
+/* The kernel reached its midnight in TIME_INS with STA_INS set: 23:59:59
+   repeats (Linux: xtime_sec += -1, TIME_OOP, then TIME_WAIT). */
+static void insert_leap(void)
+{
+    c.local_leaps++;
+    c.kstate = SIMC_TIME_WAIT;
+    if (c.stats.leaps_inserted++ == 0) {
+        c.stats.leap_elapsed = c.t;
+        c.stats.leap_phase = c.phase;
+    }
+    /* clock_was_set_delayed(): cancel-on-set timerfds fire. */
+    SIMC_AnnounceSet();
 }
 
 /* Bring the state from c.t to `to`: piecewise linear between random-walk
-   steps and the end of a slew. */
+   steps, the end of a slew and a leap second the kernel inserts. */
 static void advance(double to)
 {
     while (c.t < to) {
         double end = fmin(to, c.next_wander);
         double dt = end - c.t;
         double rate = (c.p.freq_error + c.wander_ppm + c.correction) * 1e-6;
+        int leap_here = 0;
 
+        if (c.kstate == SIMC_TIME_INS && c.sta_ins && reading() < c.next_leap) {
+            /* When does the local clock reach its midnight on this piece?
+               (A step past it skips the boundary, as in the kernel.) */
+            double slope = rate + (c.slew_left != 0.0 ? copysign(SIMC_SLEW_RATE, c.slew_left)
+                                                      : 0.0);
+            double cross = c.t + (c.next_leap - reading()) / (1.0 + slope);
+            if (cross <= end) {
+                end = fmax(cross, c.t);
+                dt = end - c.t;
+                leap_here = 1;
+            }
+        }
         if (c.slew_left != 0.0) {
             double need = fabs(c.slew_left) / SIMC_SLEW_RATE;
             if (need <= dt) {
-                /* The slew finishes inside this segment: split there. */
+                /* The slew finishes inside this segment: split there (a
+                   leap later in it is planned again at the new slope). */
                 c.phase += rate * need + c.slew_left;
                 c.slew_left = 0.0;
                 c.t = fmin(c.t + need, end);
+                if (leap_here && c.t >= end)
+                    insert_leap();
                 continue;
             }
             double done = copysign(SIMC_SLEW_RATE * dt, c.slew_left);
@@ -63,6 +113,8 @@ static void advance(double to)
             c.wander_ppm += c.p.wander * sqrt(SIMC_WANDER_STEP) * SIM_RngNormal(&c.rng);
             c.next_wander += SIMC_WANDER_STEP;
         }
+        if (leap_here)
+            insert_leap();
     }
 }
 
@@ -74,7 +126,30 @@ static void now_state(void)
 double SIMC_TrueOffset(void)
 {
     now_state();
-    return c.phase;
+    /* Leap seconds the local clock owes: due by its own continuous
+       reading, less those inserted (0 unless it missed one or inserted a
+       wrong one). 1 ns of slack: the kernel's crossing is computed to
+       ~1e-11 s and must not show as a 1 s error at that instant. */
+    int owed = (c.leap_at && c.t + c.phase >= c.leap_rel - 1e-9) - c.local_leaps;
+    return owed ? c.phase + owed : c.phase;
+}
+
+int64_t SIMC_Epoch(void)
+{
+    return c.epoch;
+}
+
+int64_t SIMC_UtcOf(double whole)
+{
+    int64_t sec = c.epoch + (int64_t)whole;
+
+    return c.leap_at && sec >= c.leap_at ? sec - 1 : sec;
+}
+
+SIMC_LeapState SIMC_GetLeapState(void)
+{
+    now_state();
+    return c.kstate;
 }
 
 double SIMC_ResidualFrequency(void)
@@ -111,10 +186,10 @@ static void sim_read(struct timespec *ts)
     now_state();
     /* elapsed + phase stays below ~1e5 s, where a double resolves ~1e-11 s;
        the epoch is added as an integer so no precision is lost. */
-    double local = SIMS_Elapsed() + c.phase;
+    double local = reading();
     double whole = floor(local);
     long long nsec = llround((local - whole) * 1e9);
-    long long sec = SIMC_EPOCH + (long long)whole;
+    long long sec = c.epoch + (long long)whole;
 
     if (nsec >= 1000000000LL) {
         nsec -= 1000000000LL;
@@ -176,6 +251,29 @@ static int sim_step(double offset)
 
 static int sim_set_status(int synchronised, int leap, double est_error, double max_error)
 {
+    now_state();
+    double local = reading();
+    if (leap != 0) {
+        if (c.stats.arm_calls++ == 0) {
+            c.stats.arm_first = c.t;
+            c.stats.arm_first_local = local;
+        }
+        c.stats.arm_last = c.t;
+        c.stats.arm_last_local = local;
+    }
+    /* STA_INS (clock_sys.c: leap 1 sets it, anything else clears it), and
+       what second_overflow makes of it. */
+    c.sta_ins = leap == 1;
+    if (c.sta_ins && c.kstate == SIMC_TIME_OK) {
+        /* TIME_INS from the next second boundary, for the end of the UTC
+           day that boundary belongs to. */
+        int64_t boundary = c.epoch + (int64_t)floor(local) + 1;
+        int64_t midnight = boundary - boundary % 86400 + 86400;
+        c.kstate = SIMC_TIME_INS;
+        c.next_leap = (double)(midnight - c.epoch);
+    } else if (!c.sta_ins && c.kstate != SIMC_TIME_OK) {
+        c.kstate = SIMC_TIME_OK;   /* cancelled (TIME_INS) or done (TIME_WAIT) */
+    }
     c.stats.status_sets++;
     c.stats.synchronised = synchronised;
     c.stats.leap = leap;

@@ -20,6 +20,29 @@
  *
  * Injected steps (VM bumps) change the phase without the engine being
  * told, as a hypervisor does; they are not counted as driver steps.
+ *
+ * UTC and leap seconds. True UTC at elapsed t is epoch + t, except that
+ * with a leap second (`leap_at`: the 00:00:00 UTC after an inserted
+ * second) UTC repeats the second before leap_at: from elapsed
+ * leap_at - epoch on it reads one second less. A clock that reads x s of
+ * continuous time since elapsed 0 (a server: t + its offset) shows UTC
+ * SIMC_UtcOf(x). The local clock reads epoch + t + phase - the leap
+ * seconds its kernel inserted. The kernel follows Linux (kernel/time/ntp.c
+ * second_overflow): set_status(leap = 1) sets STA_INS; at the next second
+ * boundary TIME_OK becomes TIME_INS with the leap at the end of that UTC
+ * day (of the local clock); when the local clock reaches that midnight
+ * with STA_INS still set, it steps back 1 s (23:59:59 repeats) and goes to
+ * TIME_OOP, then TIME_WAIT, where it stays, inserting nothing more, until
+ * STA_INS is cleared. Clearing STA_INS before the midnight cancels the
+ * leap. The insertion sets the clock, so cancel-on-set timerfds fire
+ * (clock_was_set_delayed): the engine is told as of SIMC_AnnounceSet.
+ * Deletion (leap = 2, STA_DEL) is recorded but not applied.
+ *
+ * "phase" (SIMC_TrueOffset) is local - true in UTC terms: the continuous
+ * phase plus the leap seconds the local clock owes (those due by its own
+ * reading, as a perfect kernel would have inserted them at its own
+ * midnight, less those it inserted). It is the continuous phase unless
+ * the local clock missed a leap or inserted one it should not have.
  */
 #ifndef CNTPD_SIM_CLOCK_H
 #define CNTPD_SIM_CLOCK_H
@@ -33,8 +56,9 @@
 #define SIMC_MAX_FREQ 500.0       /* ppm, kernel limit on the correction */
 #define SIMC_SLEW_RATE 500e-6     /* s/s, kernel single-shot slew rate */
 #define SIMC_PRECISION 1e-7       /* s, what the driver announces */
-/* Unix time at elapsed 0: 2025-01-01T00:00:00Z, far from any leap second
-   and from the 2036 era change. */
+/* Unix time at elapsed 0 by default: 2025-01-01T00:00:00Z, far from any
+   leap second and from the 2036 era change (a scenario may choose its
+   own, SIMC_Params.epoch). */
 #define SIMC_EPOCH 1735689600LL
 
 typedef struct {
@@ -42,7 +66,13 @@ typedef struct {
     double freq_error;   /* ppm, intrinsic, positive runs fast */
     double wander;       /* ppm per sqrt(s), random-walk intensity */
     uint64_t seed;       /* for the wander stream */
+    int64_t epoch;       /* Unix time at elapsed 0; 0: SIMC_EPOCH */
+    int64_t leap_at;     /* Unix time of the 00:00:00 UTC after an inserted
+                            leap second; 0: no leap second in true UTC */
 } SIMC_Params;
+
+/* The kernel's leap-second state (Linux time_state). */
+typedef enum { SIMC_TIME_OK, SIMC_TIME_INS, SIMC_TIME_WAIT } SIMC_LeapState;
 
 /* What the driver was asked to do, for the metrics. */
 typedef struct {
@@ -54,14 +84,33 @@ typedef struct {
     int synchronised, leap;    /* from the last set_status */
     double est_error, max_error;
     unsigned injected;         /* SIMC_Inject calls (VM bumps) */
+    /* Leap seconds. */
+    unsigned arm_calls;        /* set_status calls with leap != 0 */
+    double arm_first, arm_last;         /* elapsed s of the first and last such call */
+    double arm_first_local, arm_last_local;   /* local clock then, s since the epoch */
+    unsigned leaps_inserted;   /* by the kernel */
+    double leap_elapsed;       /* elapsed s of the first insertion (-1: none) */
+    double leap_phase;         /* phase (local - true, s) then */
 } SIMC_Stats;
 
 extern const CLK_Driver SIMC_Driver;
 
 void SIMC_Init(const SIMC_Params *params);
 
-/* local - true (s) now; positive: the local clock is ahead. */
+/* local - true (s) now, in UTC terms (see above); positive: the local
+   clock is ahead. */
 double SIMC_TrueOffset(void);
+
+/* Unix time at elapsed 0. */
+int64_t SIMC_Epoch(void);
+
+/* UTC Unix seconds shown by a clock that follows UTC (and its leap
+   second) perfectly and reads `whole` s of continuous time since elapsed
+   0 (an integer: split the fraction off first). */
+int64_t SIMC_UtcOf(double whole);
+
+/* The kernel's leap state now. */
+SIMC_LeapState SIMC_GetLeapState(void);
 
 /* Frequency error left over now (ppm): intrinsic + wander + correction. */
 double SIMC_ResidualFrequency(void);

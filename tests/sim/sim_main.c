@@ -53,7 +53,7 @@ static void usage(FILE *out)
             "       cntpd-sim --list | --selftest\n"
             "  --seed N       seed of every random process (default 1)\n"
             "  --seeds N      run each scenario with N seeds from --seed on\n"
-            "  --duration S   simulated seconds (default 40000)\n"
+            "  --duration S   simulated seconds (default: the scenario's, mostly 40000)\n"
             "  -x             slew only (as cntpd -x); vm-bumps -x is vm-bumps-x\n"
             "  --csv FILE     per-second samples (several runs: FILE-SCENARIO-SEED.csv)\n"
             "  -j N           runs in parallel (default: online CPUs)\n"
@@ -180,7 +180,8 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    SIM_RunOptions base = { .seed = 1, .duration = DEFAULT_DURATION };
+    /* Duration 0: each scenario's own (40 000 s unless it says). */
+    SIM_RunOptions base = { .seed = 1, .duration = 0.0 };
     int all = 0, checking = 0, nofork = 0, seeds = 1, c;
     long parallel = sysconf(_SC_NPROCESSORS_ONLN);
     const char *csv = NULL;
@@ -220,7 +221,7 @@ int main(int argc, char **argv)
         }
         case OPT_LIST:
             for (int i = 0; i < SIM_ScenarioCount(); i++)
-                printf("%-12s %s\n", SIM_ScenarioGet(i)->name, SIM_ScenarioGet(i)->summary);
+                printf("%-17s %s\n", SIM_ScenarioGet(i)->name, SIM_ScenarioGet(i)->summary);
             return 0;
         case 'x': base.slew_only = 1; break;
         case 'v': base.verbose = 1; break;
@@ -260,6 +261,9 @@ int main(int argc, char **argv)
             jobs[n].sc = only ? only : SIM_ScenarioGet(i);
             jobs[n].opts = base;
             jobs[n].opts.seed = base.seed + (uint64_t)k;
+            if (base.duration <= 0.0)
+                jobs[n].opts.duration = jobs[n].sc->duration > 0.0 ? jobs[n].sc->duration
+                                                                    : DEFAULT_DURATION;
             if (csv && (seeds > 1 || !only)) {
                 snprintf(jobs[n].csv, sizeof jobs[n].csv, "%s-%s-%llu.csv", csv,
                          jobs[n].sc->name, (unsigned long long)jobs[n].opts.seed);

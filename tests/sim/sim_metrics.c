@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discipline.h"
 #include "mem.h"
+#include "ntp_pkt.h"
 #include "sim_clock.h"
 #include "sim_sched.h"
 #include "sim_view.h"
@@ -30,6 +32,9 @@ typedef struct {
     double settle;            /* s, from SIMM_Init's caller */
     double meas_sum2;         /* s^2, filter output - truth, after settle */
     unsigned meas_n;
+    int last_dsc;             /* discipline state at the last event */
+    unsigned spikes;
+    double li_first, li_last;
     double step_at[MAX_STEPS];
     double step_amount[MAX_STEPS];   /* s added to the clock */
     unsigned n_steps;
@@ -48,6 +53,7 @@ void SIMM_Init(double duration, double settle, int n_servers, FILE *csv)
     m.holdover = MEM_Calloc(m.cap, sizeof *m.holdover);
     m.n_servers = n_servers;
     m.csv = csv;
+    m.li_first = m.li_last = -1.0;
     if (csv)
         fprintf(csv, "t,offset,residual_ppm,correction_ppm,pending_slew,synced,sys_peer,"
                      "sys_offset,sys_poll\n");
@@ -112,6 +118,15 @@ void SIMM_AfterEvent(void)
     }
     m.last_ref = ref;
     m.last_synced = synced;
+    int dsc = SIMV_DisciplineState();
+    if (dsc == DSC_STATE_SPIK && m.last_dsc != DSC_STATE_SPIK)
+        m.spikes++;
+    m.last_dsc = dsc;
+    if (synced && SIMV_SysLeap() == NTP_LEAP_INSERT) {
+        if (m.li_first < 0.0)
+            m.li_first = SIMS_Elapsed();
+        m.li_last = SIMS_Elapsed();
+    }
     if (synced && id != m.last_peer_id && id != 0) {
         /* Map the new AssocId to a server only when it changes. */
         int peer;
@@ -224,4 +239,19 @@ void SIMM_Finish(SIM_Result *r)
 
     if (m.n > 0)
         r->final_offset = m.offset[m.n - 1];
+
+    r->spikes = m.spikes;
+    r->li_first = m.li_first;
+    r->li_last = m.li_last;
+    /* The hour either side of the month end the leap checks are about. */
+    r->max_window = NAN;
+    if (r->leap_month_end) {
+        double at = (double)(r->leap_month_end - r->epoch);
+        if (at - 3600.0 >= 0.0 && at + 3600.0 < (double)m.n) {
+            double mx = 0.0;
+            for (size_t k = (size_t)(at - 3600.0); k <= (size_t)(at + 3600.0); k++)
+                mx = fmax(mx, fabs(m.offset[k]));
+            r->max_window = mx;
+        }
+    }
 }

@@ -4,6 +4,10 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
+
+#include "ntp_pkt.h"
+#include "peer.h"
 
 /* Append to a fixed buffer, never overrunning it. */
 static void cat(char *buf, size_t len, const char *fmt, ...)
@@ -45,12 +49,50 @@ static const char *secs(double s, char *buf, size_t len)
     return buf;
 }
 
+static const char *mode_name(int mode)
+{
+    switch (mode) {
+    case -1: return "none";
+    case NTP_MODE_SYM_ACTIVE: return "sym-active";
+    case NTP_MODE_SYM_PASSIVE: return "sym-passive";
+    case NTP_MODE_CLIENT: return "client";
+    case NTP_MODE_BROADCAST: return "broadcast";
+    case PEER_MODE_BCLIENT: return "bclient";
+    }
+    return "?";
+}
+
+/* "12-31T23:59:59" of a clock reading `s` s since `epoch` (UTC). */
+static const char *stamp(int64_t epoch, double s, char *buf, size_t len)
+{
+    time_t t = (time_t)(epoch + (int64_t)floor(s));
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%m-%dT%H:%M:%S", &tm);
+    return buf;
+}
+
+/* True UTC (s since the epoch, as a clock would show it) at elapsed `e`. */
+static double true_utc(const SIM_Result *r, double e)
+{
+    return r->leap_at && r->epoch + (int64_t)floor(e) >= r->leap_at ? e - 1.0 : e;
+}
+
+static int any_role(const SIM_Result *r, int role)
+{
+    for (int i = 0; i < r->n_servers; i++)
+        if (r->role[i] == role)
+            return 1;
+    return 0;
+}
+
 void SIM_FormatResult(const SIM_Result *r, char *buf, size_t len)
 {
     char a[32], b[32], c[32], d[32], e[32];
 
     buf[0] = '\0';
-    cat(buf, len, "%-12s seed=%llu", r->scenario, (unsigned long long)r->seed);
+    cat(buf, len, "%-17s seed=%llu", r->scenario, (unsigned long long)r->seed);
     if (!r->completed && r->events == 0) {
         cat(buf, len, " FAILED: %s", r->error[0] ? r->error : "did not complete");
         return;
@@ -103,6 +145,47 @@ void SIM_FormatResult(const SIM_Result *r, char *buf, size_t len)
         }
         cat(buf, len, " outages=%d lost_sync_in_outage=%d/%d", r->n_outages, lost, judged);
     }
+    if (r->custom_config || !any_role(r, SIMN_SERVER)) {
+        cat(buf, len, " assoc=");
+        for (int i = 0; i < r->n_servers; i++)
+            cat(buf, len, "%s%s:%s%s", i ? "," : "", r->server_addr[i],
+                mode_name(r->assoc_mode[i]),
+                r->assoc_mode[i] >= 0 && !r->assoc_configured[i] ? "(mobilised)" : "");
+    }
+    for (int i = 0; i < r->n_servers; i++) {
+        const SIMN_ServerStats *n = &r->net[i];
+        if (r->role[i] == SIMN_SYM_ACTIVE || r->role[i] == SIMN_SYM_PASSIVE)
+            cat(buf, len, " peer_rx=%llu bogus=%llu dup=%llu measured=%llu echo_err=%.1fns",
+                (unsigned long long)n->peer_rx, (unsigned long long)n->peer_bogus,
+                (unsigned long long)n->peer_dup, (unsigned long long)n->peer_measured,
+                n->peer_err_max * 1e9);
+        else if (r->role[i] == SIMN_BROADCAST)
+            cat(buf, len, " bcasts=%llu/%llu volley=%llu/%llu", (unsigned long long)n->delivered,
+                (unsigned long long)n->sent, (unsigned long long)n->replies,
+                (unsigned long long)n->requests);
+    }
+    if (r->leap_month_end) {
+        double at = (double)(r->leap_month_end - r->epoch);
+        cat(buf, len, " leap_inserted=%u", r->leaps_inserted);
+        if (r->leaps_inserted)
+            cat(buf, len, " leap_err=%s", human(r->leap_elapsed - at, a, sizeof a));
+        if (r->arm_calls)
+            cat(buf, len, " armed=%s..%s(%u)", stamp(r->epoch, r->arm_first_local, a, sizeof a),
+                stamp(r->epoch, r->arm_last_local, b, sizeof b), r->arm_calls);
+        else
+            cat(buf, len, " armed=never");
+        if (r->li_first >= 0)
+            cat(buf, len, " li_sent=%s..%s", stamp(r->epoch, true_utc(r, r->li_first), a, sizeof a),
+                stamp(r->epoch, true_utc(r, r->li_last), b, sizeof b));
+        else
+            cat(buf, len, " li_sent=never");
+        /* LI = 1 is right until the leap second (23:59:60) is over. */
+        if (r->li_last >= at + 1.0)
+            cat(buf, len, " li_after_leap=%.1fs", r->li_last - (at + 1.0));
+        cat(buf, len, " max_leap_hour=%s", human(r->max_window, a, sizeof a));
+    }
+    if (r->spikes || r->leap_month_end)
+        cat(buf, len, " spikes=%u", r->spikes);
     cat(buf, len, " tx=%llu rx=%llu accepted=%llu", (unsigned long long)r->tx,
         (unsigned long long)r->rx, (unsigned long long)r->accepted);
     if (r->lost_up || r->lost_down)
@@ -192,6 +275,72 @@ void SIM_Check(const SIM_Result *r, FILE *out, int *p, int *f)
                   : o->lost_sync      ? "sync lost" : "sync kept");
         }
         check_rms(r, n, 200e-6, out, p, f);
+    } else if (!strcmp(sc, "symmetric") || !strcmp(sc, "symmetric-passive")) {
+        int passive = !strcmp(sc, "symmetric-passive");
+        const SIMN_ServerStats *ns = &r->net[0];
+        int want = passive ? NTP_MODE_SYM_PASSIVE : NTP_MODE_SYM_ACTIVE;
+        check(out, p, f, r->assoc_mode[0] == want && r->assoc_configured[0] == !passive,
+              "%s: cntpd's association with %s is %s%s (%s%s)", n, r->server_addr[0],
+              mode_name(want), passive ? ", mobilised by its packets" : ", configured",
+              mode_name(r->assoc_mode[0]),
+              r->assoc_mode[0] < 0 ? "" : r->assoc_configured[0] ? ", configured" : ", mobilised");
+        if (!passive)
+            check(out, p, f, ns->mobilised, "%s: the passive peer was mobilised by cntpd's "
+                  "symmetric active packets", n);
+        check(out, p, f, ns->peer_measured > 0 && ns->peer_bogus == 0 && ns->peer_err_max < 1e-6,
+              "%s: the peer's on-wire checks: %llu valid exchanges, %llu bogus (origin not ours), "
+              "cntpd's origin/receive/transmit exact to %.1f ns (< 1 us)", n,
+              (unsigned long long)ns->peer_measured, (unsigned long long)ns->peer_bogus,
+              ns->peer_err_max * 1e9);
+        check_rms(r, n, 100e-6, out, p, f);
+    } else if (!strcmp(sc, "broadcast")) {
+        const SIMN_ServerStats *ns = &r->net[0];
+        check(out, p, f, r->assoc_mode[0] == PEER_MODE_BCLIENT && !r->assoc_configured[0],
+              "%s: cntpd mobilised a broadcast-client association for %s (%s%s)", n,
+              r->server_addr[0], mode_name(r->assoc_mode[0]),
+              r->assoc_mode[0] >= 0 && r->assoc_configured[0] ? ", configured" : "");
+        check(out, p, f, ns->requests > 0 && ns->replies > 0,
+              "%s: client-mode delay volley answered (%llu requests, %llu replies)", n,
+              (unsigned long long)ns->requests, (unsigned long long)ns->replies);
+        check_rms(r, n, 200e-6, out, p, f);
+    } else if (!strcmp(sc, "leap") || !strcmp(sc, "leap-minority")) {
+        int real = r->leap_at != 0;
+        double at = (double)(r->leap_month_end - r->epoch);
+        char a[32], b[32];
+        check(out, p, f, !isnan(r->max_window), "%s: the month end and the hour either side "
+              "are inside the run (%.0f s needed, %.0f s run)", n, at + 3601.0, r->duration);
+        if (real) {
+            check(out, p, f, r->leaps_inserted == 1,
+                  "%s: the kernel inserted the leap second exactly once (%u)", n,
+                  r->leaps_inserted);
+            check(out, p, f, r->leaps_inserted && fabs(r->leap_elapsed - at) < 1e-3,
+                  "%s: inserted at the local clock's midnight, %s from true midnight (< 1 ms)",
+                  n, r->leaps_inserted ? human(r->leap_elapsed - at, a, sizeof a) : "never");
+            check(out, p, f, r->arm_calls > 0 && r->arm_first_local >= at - 86400.0 &&
+                  r->arm_last_local < at,
+                  "%s: kernel armed only on the last day of the month (%u calls, local %s..%s)",
+                  n, r->arm_calls,
+                  r->arm_calls ? stamp(r->epoch, r->arm_first_local, a, sizeof a) : "-",
+                  r->arm_calls ? stamp(r->epoch, r->arm_last_local, b, sizeof b) : "-");
+            check(out, p, f, r->li_first >= 0 && r->li_first < at,
+                  "%s: cntpd announced the leap (LI=1) to its clients before it (from %s)", n,
+                  r->li_first >= 0 ? stamp(r->epoch, true_utc(r, r->li_first), a, sizeof a)
+                                   : "never");
+        } else {
+            check(out, p, f, r->leaps_inserted == 0, "%s: no leap second inserted (%u)", n,
+                  r->leaps_inserted);
+            check(out, p, f, r->arm_calls == 0, "%s: kernel never armed (%u calls)", n,
+                  r->arm_calls);
+            check(out, p, f, r->li_first < 0, "%s: cntpd never announced a leap (%s)", n,
+                  r->li_first >= 0 ? stamp(r->epoch, true_utc(r, r->li_first), a, sizeof a)
+                                   : "never");
+        }
+        check(out, p, f, r->max_window < 1e-3,
+              "%s: within 1 ms of UTC in the hour either side of the month end (max %s)", n,
+              human(r->max_window, a, sizeof a));
+        check(out, p, f, r->steps == 0 && r->spikes == 0,
+              "%s: no step and no spike handling (%u steps, %u spikes)", n, r->steps, r->spikes);
+        check_rms(r, n, 100e-6, out, p, f);
     } else if (!strcmp(sc, "cold-start")) {
         char a[32];
         check(out, p, f, r->within_1ms >= 0 && r->within_1ms < 600.0,

@@ -19,6 +19,7 @@
 #include "sim_metrics.h"
 #include "sim_rng.h"
 #include "sim_sched.h"
+#include "sim_view.h"
 
 #define SIM_RNG_STREAM_BUMPS 2
 
@@ -46,16 +47,21 @@ static void bump(void *arg)
 }
 
 /* The configuration as an operator would write it, through the real
-   parser: one `server ADDR iburst` line per simulated server. */
+   parser: the scenario's own text, or one `server ADDR iburst` line per
+   simulated server. */
 static char *make_config(const SIM_Scenario *sc)
 {
-    size_t len = 256 + 64 * (size_t)sc->n_servers;
+    size_t len = 256 + 64 * (size_t)sc->n_servers + (sc->config ? strlen(sc->config) : 0);
     char *text = malloc(len);
     size_t used = 0;
 
     if (!text)
         return NULL;
     used += (size_t)snprintf(text + used, len - used, "# cntpd-sim scenario %s\n", sc->name);
+    if (sc->config) {
+        snprintf(text + used, len - used, "%s", sc->config);
+        return text;
+    }
     for (int i = 0; i < sc->n_servers; i++)
         used += (size_t)snprintf(text + used, len - used, "server %s iburst\n",
                                  sc->servers[i].addr);
@@ -79,8 +85,14 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
     r->slew_only = sc->slew_only || o->slew_only;
     r->n_servers = sc->n_servers;
     r->bad_server = sc->bad_server;
-    for (int i = 0; i < sc->n_servers; i++)
+    for (int i = 0; i < sc->n_servers; i++) {
         snprintf(r->server_addr[i], sizeof r->server_addr[i], "%s", sc->servers[i].addr);
+        r->role[i] = sc->servers[i].role;
+    }
+    r->custom_config = sc->config != NULL;
+    r->epoch = sc->epoch ? sc->epoch : SIMC_EPOCH;
+    r->leap_at = sc->leap_at;
+    r->leap_month_end = sc->leap_month_end;
     scenario = sc;
 
     /* The engine's own randomness (poll spreading) is random(): seed it so
@@ -115,7 +127,8 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
 
     SIMS_Init();
     SIMC_Init(&(SIMC_Params){ .phase = sc->phase, .freq_error = sc->freq_error,
-                              .wander = sc->wander, .seed = o->seed });
+                              .wander = sc->wander, .seed = o->seed, .epoch = sc->epoch,
+                              .leap_at = sc->leap_at });
     SIMC_SetStepHook(SIMM_Step);
     CLK_Init(&SIMC_Driver);
     SIMN_Init(o->seed, sc->servers, sc->n_servers, &sc->outage);
@@ -166,12 +179,20 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
     r->freq_sets = st->freq_sets;
     r->final_residual = SIMC_ResidualFrequency();
     r->final_correction = CLK_GetFrequency();
+    r->leaps_inserted = st->leaps_inserted;
+    r->leap_elapsed = st->leap_elapsed;
+    r->leap_phase = st->leap_phase;
+    r->arm_calls = st->arm_calls;
+    r->arm_first_local = st->arm_first_local;
+    r->arm_last_local = st->arm_last_local;
     r->tx = CNT.tx_packets;
     r->rx = CNT.rx_packets;
     r->accepted = CNT.rx_accepted;
     r->rejected = CNT.rx_rejected;
     for (int i = 0; i < sc->n_servers; i++) {
         const SIMN_ServerStats *ns = SIMN_GetServerStats(i);
+        r->net[i] = *ns;
+        r->assoc_mode[i] = started ? SIMV_AssocMode(i, &r->assoc_configured[i]) : -1;
         r->lost_up += ns->lost_up;
         r->lost_down += ns->lost_down;
         r->lost_outage += ns->outage_drops;

@@ -83,6 +83,27 @@ typedef struct {
     int n_outages;
     SIM_Outage outages[SIM_MAX_OUTAGES];
 
+    /* Roles of the simulated servers and the engine's association with
+       each at the end of the run (PEER_Report mode, -1: none). */
+    int custom_config;      /* the scenario's own configuration text */
+    int role[SIMN_MAX_SERVERS];              /* SIMN_Role */
+    int assoc_mode[SIMN_MAX_SERVERS];
+    int assoc_configured[SIMN_MAX_SERVERS];
+    SIMN_ServerStats net[SIMN_MAX_SERVERS];  /* per server, incl. the peers' checks */
+
+    /* Leap seconds. */
+    int64_t epoch, leap_at, leap_month_end;  /* scenario (Unix s; 0: none) */
+    unsigned leaps_inserted;       /* by the simulated kernel */
+    double leap_elapsed;           /* elapsed s of the insertion, -1 none */
+    double leap_phase;             /* s, local - true then */
+    unsigned arm_calls;            /* set_status with leap != 0 */
+    double arm_first_local, arm_last_local;   /* local clock then (s since epoch) */
+    double li_first, li_last;      /* elapsed s cntpd (synchronised) first/last
+                                      announced LI = 1; -1 never */
+    unsigned spikes;               /* times the discipline entered SPIK */
+    double max_window;             /* s, max |offset| in the hour either side of
+                                      the leap (or month end); NAN: not in the run */
+
     uint64_t tx, rx, accepted, rejected;     /* engine counters */
     uint64_t lost_up, lost_down, lost_outage;   /* simulated network, all servers */
     unsigned long events;   /* scheduler events run */

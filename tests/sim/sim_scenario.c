@@ -14,6 +14,10 @@
 
 /* A good stratum-1 server: 5 us between its receive and transmit stamps,
    root dispersion 100 us (what a GPS-fed ntpd typically announces). */
+/* The same as designators, to add a role or a leap announcement. */
+#define SERVER_FIELDS(a, off, U, D)                                           \
+    .addr = (a), .offset = (off), .proc = 5e-6, .up = U, .down = D,            \
+    .stratum = 1, .root_delay = 0.0, .root_dispersion = 100e-6
 #define SERVER(a, off, U, D)                                                  \
     { .addr = (a), .offset = (off), .proc = 5e-6, .up = U, .down = D,          \
       .stratum = 1, .root_delay = 0.0, .root_dispersion = 100e-6 }
@@ -24,6 +28,19 @@
 #define START .phase = 10e-3, .freq_error = 20.0, .wander = 1e-4
 
 #define VM_BUMPS .bump_interval = 5000.0, .bump_size = 0.132, .bump_announced = 1
+
+/* Leap second at the end of 2016 (2016-12-31T23:59:60Z), the last one so
+   far. The run starts on 2016-12-30 at 22:20 UTC, so cntpd synchronises and
+   hears the announcement 6000 s before the last day of the month begins
+   (it must not arm the kernel then), goes through that whole day and
+   7600 s past the leap: 100 000 s. The servers announce from
+   2016-12-30T00:00Z (two days; ntpd sends LI from the leap file's month,
+   chrony only on the last day) until their own UTC midnight. */
+#define LEAP_2016 1483228800LL                      /* 2017-01-01T00:00:00Z */
+#define LEAP_RUN .epoch = LEAP_2016 - 86400 - 6000, .duration = 100000.0
+#define ANNOUNCES(end) .li_from = LEAP_2016 - 2 * 86400, .li_until = (end)
+/* A symmetric peer or broadcaster: polls 2^6 s. */
+#define ROLE(r) .role = (r), .poll = 6
 
 static const SIM_Scenario scenarios[] = {
     {
@@ -97,6 +114,58 @@ static const SIM_Scenario scenarios[] = {
         .n_servers = 1,
         .servers = { SERVER("10.0.0.1", 0.0, LAN, LAN) },
         .phase = 2.0, .freq_error = 50.0, .wander = 1e-4, .bad_server = -1,
+    },
+    {
+        /* cntpd configured with the peer; the other side, a primary
+           server, answers as a symmetric passive peer (mobilised by
+           cntpd's first packet). */
+        .name = "symmetric",
+        .summary = "lan, `peer 10.0.0.1`: a stratum-1 symmetric passive peer",
+        .config = "peer 10.0.0.1\n",
+        .n_servers = 1,
+        .servers = { { SERVER_FIELDS("10.0.0.1", 0.0, LAN, LAN), ROLE(SIMN_SYM_PASSIVE) } },
+        START, .bad_server = -1,
+    },
+    {
+        /* No line for the peer: it calls cntpd (symmetric active) and the
+           restrict line lets cntpd mobilise a passive association. */
+        .name = "symmetric-passive",
+        .summary = "lan, a stratum-1 symmetric active peer; cntpd mobilises (restrict)",
+        .config = "restrict 10.0.0.0 mask 255.255.255.0\n",
+        .n_servers = 1,
+        .servers = { { SERVER_FIELDS("10.0.0.1", 0.0, LAN, LAN), ROLE(SIMN_SYM_ACTIVE) } },
+        START, .bad_server = -1,
+    },
+    {
+        /* A broadcast client: mobilised by the first mode-5 packet, it
+           measures the delay with a client-mode volley, then listens. */
+        .name = "broadcast",
+        .summary = "lan, a stratum-1 broadcaster every 64 s; `broadcastclient`",
+        .config = "broadcastclient\nrestrict 10.0.0.0 mask 255.255.255.0\n",
+        .n_servers = 1,
+        .servers = { { SERVER_FIELDS("10.0.0.1", 0.0, LAN, LAN), ROLE(SIMN_BROADCAST) } },
+        START, .bad_server = -1,
+    },
+    {
+        .name = "leap",
+        .summary = "lan, three servers announce and insert 2016-12-31T23:59:60Z",
+        .n_servers = 3,
+        .servers = { { SERVER_FIELDS("10.0.0.1", 0.0, LAN, LAN), ANNOUNCES(LEAP_2016) },
+                     { SERVER_FIELDS("10.0.0.2", 0.0, LAN, LAN), ANNOUNCES(LEAP_2016) },
+                     { SERVER_FIELDS("10.0.0.3", 0.0, LAN, LAN), ANNOUNCES(LEAP_2016) } },
+        LEAP_RUN, .leap_at = LEAP_2016, .leap_month_end = LEAP_2016,
+        START, .bad_server = -1,
+    },
+    {
+        /* The same month end without a leap second: one server of three
+           announces one anyway. */
+        .name = "leap-minority",
+        .summary = "lan, one of three servers falsely announces a leap at the end of 2016",
+        .n_servers = 3,
+        .servers = { SERVER("10.0.0.1", 0.0, LAN, LAN), SERVER("10.0.0.2", 0.0, LAN, LAN),
+                     { SERVER_FIELDS("10.0.0.3", 0.0, LAN, LAN), ANNOUNCES(LEAP_2016) } },
+        LEAP_RUN, .leap_month_end = LEAP_2016,
+        START, .bad_server = -1,
     },
 };
 

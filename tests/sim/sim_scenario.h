@@ -7,11 +7,22 @@
 #ifndef CNTPD_SIM_SCENARIO_H
 #define CNTPD_SIM_SCENARIO_H
 
+#include <stdint.h>
+
 #include "sim_net.h"
 
 typedef struct {
     const char *name;
     const char *summary;
+    /* The configuration text (through the real parser); NULL: one
+       `server ADDR iburst` line per simulated server. */
+    const char *config;
+    double duration;         /* s, default run length; 0: 40 000 */
+    int64_t epoch;           /* Unix time at elapsed 0; 0: 2025-01-01 */
+    int64_t leap_at;         /* true UTC inserts a leap second before this
+                                00:00:00 (Unix s); 0: none */
+    int64_t leap_month_end;  /* the month end the leap checks are about
+                                (Unix s; = leap_at when there is one) */
     int n_servers;
     SIMN_Server servers[SIMN_MAX_SERVERS];
     SIMN_Outage outage;

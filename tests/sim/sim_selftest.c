@@ -94,7 +94,7 @@ static void test_clock(void)
           "free-running phase grows at the frequency error (%.12f)", SIMC_TrueOffset());
 
     drv->read(&ts);
-    double local = (double)(ts.tv_sec - SIMC_EPOCH) + ts.tv_nsec * 1e-9;
+    double local = (double)(ts.tv_sec - SIMC_Epoch()) + ts.tv_nsec * 1e-9;
     check(near(local - 1000.0, 0.27, 1e-9), "read() = epoch + elapsed + phase, to 1 ns");
 
     drv->set_frequency(-20.0);
@@ -240,6 +240,238 @@ static void test_net(void)
     SIMN_Fini();
 }
 
+/* --- leap seconds: true UTC and the kernel ----------------------------- */
+
+#define LEAP_AT 1483228800LL   /* 2017-01-01T00:00:00Z */
+
+/* Local clock reading, s relative to the leap (UTC, as read). */
+static double local_rel(void)
+{
+    struct timespec ts;
+
+    SIMC_Driver.read(&ts);
+    return (double)(ts.tv_sec - LEAP_AT) + ts.tv_nsec * 1e-9;
+}
+
+static void test_leap_clock(void)
+{
+    const CLK_Driver *drv = &SIMC_Driver;
+
+    /* The leap at elapsed 100; the local clock 0.25 s ahead. */
+    SIMS_Init();
+    SIMC_Init(&(SIMC_Params){ .phase = 0.25, .seed = 1, .epoch = LEAP_AT - 100,
+                              .leap_at = LEAP_AT });
+    check(SIMC_UtcOf(99.0) == LEAP_AT - 1 && SIMC_UtcOf(100.0) == LEAP_AT - 1 &&
+          SIMC_UtcOf(101.0) == LEAP_AT && SIMC_UtcOf(0.0) == LEAP_AT - 100,
+          "true UTC repeats 23:59:59 at the leap");
+    run_to(10.0);
+    drv->set_status(1, 1, 0.0, 0.0);
+    check(SIMC_GetLeapState() == SIMC_TIME_INS, "STA_INS on the last day: TIME_INS");
+    run_to(99.7);
+    double before = local_rel();
+    run_to(99.8);
+    double after = local_rel();
+    check(near(before, -0.05, 1e-9) && near(after, -0.95, 1e-9),
+          "kernel inserts at the local midnight: 23:59:59.95 then 23:59:59.05 (%.3f, %.3f)",
+          before, after);
+    check(SIMC_GetStats()->leaps_inserted == 1 && near(SIMC_GetStats()->leap_elapsed, 99.75, 1e-9)
+          && near(SIMC_GetStats()->leap_phase, 0.25, 1e-12),
+          "insertion recorded at elapsed %.9f (the local clock's midnight)",
+          SIMC_GetStats()->leap_elapsed);
+    check(near(SIMC_TrueOffset(), 0.25, 1e-12), "offset stays 0.25 s across the leap");
+    run_to(100.5);
+    /* Elapsed 100.5: true UTC is 23:59:59.5 (its leap second), the local
+       clock 0.25 s ahead reads 23:59:59.75 (its repeated second too). */
+    check(near(SIMC_TrueOffset(), 0.25, 1e-12) && near(local_rel(), -0.25, 1e-9),
+          "while true UTC is in its leap second too, both agree (%.3f)", local_rel());
+    run_to(100.0 + 86400.0 + 10.0);
+    check(SIMC_GetStats()->leaps_inserted == 1 && SIMC_GetLeapState() == SIMC_TIME_WAIT,
+          "STA_INS left set: TIME_WAIT, no second insertion a day later");
+    drv->set_status(1, 0, 0.0, 0.0);
+    check(SIMC_GetLeapState() == SIMC_TIME_OK, "STA_INS cleared: TIME_OK");
+    check(SIMC_GetStats()->arm_calls == 1 && SIMC_GetStats()->arm_first == 10.0 &&
+          near(SIMC_GetStats()->arm_first_local, 10.25, 1e-9),
+          "set_status calls with a leap recorded with the local time");
+    SIMS_Fini();
+
+    /* Never armed: after the true leap the local clock is a second ahead. */
+    SIMS_Init();
+    SIMC_Init(&(SIMC_Params){ .phase = 1e-3, .seed = 1, .epoch = LEAP_AT - 100,
+                              .leap_at = LEAP_AT });
+    run_to(200.0);
+    check(SIMC_GetStats()->leaps_inserted == 0 && near(SIMC_TrueOffset(), 1.001, 1e-9),
+          "a missed leap shows as +1 s (%.6f)", SIMC_TrueOffset());
+    SIMS_Fini();
+
+    /* Armed a day early: the kernel inserts at the end of that day. */
+    SIMS_Init();
+    SIMC_Init(&(SIMC_Params){ .phase = -1e-3, .seed = 1, .epoch = LEAP_AT - 86400 - 100,
+                              .leap_at = LEAP_AT });
+    run_to(10.0);
+    drv->set_status(1, 1, 0.0, 0.0);
+    run_to(200.0);
+    check(SIMC_GetStats()->leaps_inserted == 1 && near(SIMC_TrueOffset(), -1.001, 1e-9),
+          "a leap armed a day early is inserted a day early and shows as -1 s (%.6f)",
+          SIMC_TrueOffset());
+    SIMS_Fini();
+
+    /* Armed, then disarmed before midnight: nothing happens. */
+    SIMS_Init();
+    SIMC_Init(&(SIMC_Params){ .phase = 0.0, .seed = 1, .epoch = LEAP_AT - 100 });
+    run_to(10.0);
+    drv->set_status(1, 1, 0.0, 0.0);
+    run_to(50.0);
+    drv->set_status(1, 0, 0.0, 0.0);
+    run_to(200.0);
+    check(SIMC_GetStats()->leaps_inserted == 0 && near(local_rel(), 100.0, 1e-9),
+          "a leap disarmed before midnight is not inserted");
+    SIMS_Fini();
+}
+
+/* --- server roles: leap stamps, symmetric peer, broadcaster ------------ */
+
+static NTP_Packet host_pkt;
+static struct timespec host_rx;
+static int host_n;
+
+static void on_host(const NIO_Datagram *d, void *arg)
+{
+    (void)arg;
+    if (PKT_Decode(d->data, d->len, &host_pkt) == PKT_OK) {
+        host_rx = d->rx_time;
+        host_n++;
+    }
+}
+
+static void send_packet(NIO_Socket s, const NTP_Addr *to, const NTP_Packet *p)
+{
+    uint8_t buf[NTP_HEADER_LEN];
+
+    PKT_Encode(p, buf);
+    NIO_Send(s, to, buf, sizeof buf);
+}
+
+static void test_net_roles(void)
+{
+    NTP_Addr addr;
+    struct timespec t1;
+
+    /* A server's stamps repeat 23:59:59 at the leap; LI until its midnight. */
+    SIMN_Server srv = { .addr = "10.0.0.9", .up = { 1e-3, 0.0, 0.0 },
+                        .down = { 1e-3, 0.0, 0.0 }, .stratum = 1,
+                        .li_from = LEAP_AT - 86400, .li_until = LEAP_AT };
+    NTP_Packet req = { .version = 4, .mode = NTP_MODE_CLIENT, .stratum = 16, .leap = 3 };
+    NTP_Timestamp recv[3];
+    int li[3];
+    const double when[3] = { 99.0, 100.0, 101.0 };
+
+    SIMS_Init();
+    SIMC_Init(&(SIMC_Params){ .seed = 1, .epoch = LEAP_AT - 100, .leap_at = LEAP_AT });
+    CLK_Init(&SIMC_Driver);
+    SIMN_Init(1, &srv, 1, NULL);
+    ADDR_Parse("10.0.0.9", 123, &addr);
+    NIO_Socket s = NIO_OpenClient(&addr, on_reply, NULL);
+    for (int i = 0; i < 3; i++) {
+        run_to(when[i] + 0.499);
+        CLK_ReadTime(&t1);
+        req.transmit = NTS_FromTimespec(&t1);
+        uint8_t buf[NTP_HEADER_LEN];
+        PKT_Encode(&req, buf);
+        NIO_Send(s, &addr, buf, sizeof buf);
+        run_to(when[i] + 0.9);
+        recv[i] = reply.receive;
+        li[i] = reply.leap;
+    }
+    uint32_t leap_ntp = (uint32_t)(LEAP_AT + NTP_UNIX_EPOCH_OFFSET);
+    check((uint32_t)(recv[0] >> 32) == leap_ntp - 1 && (uint32_t)(recv[1] >> 32) == leap_ntp - 1 &&
+          (uint32_t)(recv[2] >> 32) == leap_ntp,
+          "server stamps: 23:59:59, 23:59:59 again (the leap second), 00:00:00");
+    check(li[0] == NTP_LEAP_INSERT && li[1] == NTP_LEAP_INSERT && li[2] == NTP_LEAP_NONE,
+          "server LI = 1 until its midnight, through the leap second (%d %d %d)", li[0], li[1],
+          li[2]);
+    NIO_Close(s);
+    SIMN_Fini();
+    CLK_Fini();
+    SIMS_Fini();
+
+    /* A symmetric passive peer 0.1 s ahead; 1 ms up, 3 ms down. */
+    SIMN_Server peer = { .addr = "10.0.0.9", .offset = 0.1, .role = SIMN_SYM_PASSIVE,
+                         .poll = 4, .up = { 1e-3, 0.0, 0.0 }, .down = { 3e-3, 0.0, 0.0 },
+                         .stratum = 1 };
+    SIMS_Init();
+    SIMC_Init(&(SIMC_Params){ .phase = 0.02, .freq_error = 50.0, .seed = 1 });
+    CLK_Init(&SIMC_Driver);
+    SIMN_Init(1, &peer, 1, NULL);
+    NIO_Init(123, NULL, NULL, on_host, NULL);
+    NIO_Socket ntp = NIO_ServerSocket(AF_INET);
+    ADDR_Parse("10.0.0.9", 123, &addr);
+    host_n = 0;
+    run_to(10.0);
+    NTP_Packet p = { .version = 4, .mode = NTP_MODE_SYM_ACTIVE, .stratum = 2, .poll = 4 };
+    CLK_ReadTime(&t1);
+    p.transmit = NTS_FromTimespec(&t1);
+    send_packet(ntp, &addr, &p);
+    run_to(11.5);
+    const SIMN_ServerStats *st = SIMN_GetServerStats(0);
+    check(st->mobilised && host_n == 0, "passive peer mobilised by a mode-1 packet, silent "
+          "for 2 s");
+    run_to(12.5);
+    check(host_n == 1 && host_pkt.mode == NTP_MODE_SYM_PASSIVE && host_pkt.origin == p.transmit,
+          "its first mode-2 packet reaches the NTP port, origin = our transmit");
+    /* Our offset from its packet: it echoed T1, T2 = its receive. */
+    NTP_Timestamp t4 = NTS_FromTimespec(&host_rx);
+    double theta = (NTS_Diff(host_pkt.receive, p.transmit) + NTS_Diff(host_pkt.transmit, t4)) / 2;
+    /* T1 at 10 s; it arrived at 10.001, the peer answered 2 s later. */
+    double ph1 = 0.02 + 50e-6 * 10.0, ph4 = 0.02 + 50e-6 * (12.001 + 3e-3);
+    check(near(theta, 0.1 - (ph1 + ph4) / 2 + (1e-3 - 3e-3) / 2, 5e-9),
+          "symmetric on-wire offset = exact (%.9f)", theta);
+    /* Answer it as cntpd would: echo its transmit and our receive. */
+    NTP_Packet q = p;
+    q.origin = host_pkt.transmit;
+    q.receive = t4;
+    run_to(13.0);
+    CLK_ReadTime(&t1);
+    q.transmit = NTS_FromTimespec(&t1);
+    send_packet(ntp, &addr, &q);
+    run_to(14.0);
+    check(st->peer_measured == 1 && st->peer_bogus == 0 && st->peer_err_max < 5e-9,
+          "the peer measures our echo exactly (%llu, error %.1f ns)",
+          (unsigned long long)st->peer_measured, st->peer_err_max * 1e9);
+    send_packet(ntp, &addr, &q);
+    q.origin ^= 0x12345;
+    q.transmit += 1000;
+    send_packet(ntp, &addr, &q);
+    run_to(15.0);
+    check(st->peer_dup == 1 && st->peer_bogus == 1, "the peer counts a duplicate and a bogus "
+          "origin (%llu, %llu)", (unsigned long long)st->peer_dup,
+          (unsigned long long)st->peer_bogus);
+    run_to(12.0 + 16.0 + 0.5);
+    check(host_n == 2 && host_pkt.origin == q.transmit, "next packet 2^poll s later, echoing "
+          "our last transmit");
+    SIMN_Fini();
+    NIO_Fini();
+    CLK_Fini();
+    SIMS_Fini();
+
+    /* A broadcaster every 16 s. */
+    SIMN_Server bc = { .addr = "10.0.0.9", .role = SIMN_BROADCAST, .poll = 4,
+                       .down = { 1e-3, 0.0, 0.0 }, .stratum = 1 };
+    SIMS_Init();
+    SIMC_Init(&(SIMC_Params){ .seed = 1 });
+    CLK_Init(&SIMC_Driver);
+    SIMN_Init(1, &bc, 1, NULL);
+    NIO_Init(123, NULL, NULL, on_host, NULL);
+    host_n = 0;
+    run_to(160.0);
+    check(host_n == 10 && host_pkt.mode == NTP_MODE_BROADCAST && host_pkt.origin == 0 &&
+          host_pkt.poll == 4, "broadcaster: mode 5 to the NTP port every 2^poll s (%d in 160 s)",
+          host_n);
+    SIMN_Fini();
+    NIO_Fini();
+    CLK_Fini();
+    SIMS_Fini();
+}
+
 /* --- random streams ---------------------------------------------------- */
 
 static void test_rng(void)
@@ -269,6 +501,8 @@ int SIM_SelfTest(FILE *o, int *passed)
     test_sched();
     test_clock();
     test_net();
+    test_leap_clock();
+    test_net_roles();
     test_rng();
     LOG_Fini();
     *passed += n_passed;

@@ -86,3 +86,33 @@ double SIMV_SysOffset(void)
 {
     return SYS_Get()->offset;
 }
+
+int SIMV_AssocMode(int i, int *configured)
+{
+    PEER_Report *reports;
+    size_t count = ENG_GetPeerReports(&reports);
+    int mode = -1;
+
+    *configured = 0;
+    for (size_t k = 0; k < count; k++) {
+        if (reports[k].addr.len && SIMN_FindServer(&reports[k].addr) == i) {
+            mode = reports[k].mode;
+            *configured = reports[k].configured;
+        }
+    }
+    free(reports);
+    return mode;
+}
+
+int SIMV_DisciplineState(void)
+{
+    ENG_SystemReport s;
+
+    ENG_GetSystemReport(&s);
+    return (int)s.discipline_state;
+}
+
+int SIMV_SysLeap(void)
+{
+    return SYS_Get()->leap;
+}

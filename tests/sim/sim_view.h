@@ -33,4 +33,13 @@ unsigned SIMV_SysPeerId(void);
 int SIMV_SysPoll(void);
 double SIMV_SysOffset(void);
 
+/* The engine's association with server `i` (by address): its mode (a
+   PEER_Report mode: NTP_Mode sent, or PEER_MODE_BCLIENT), -1 when none;
+   *configured from the config file (else mobilised by a packet). */
+int SIMV_AssocMode(int i, int *configured);
+
+/* Discipline state (DSC_State) and the leap indicator cntpd sends. */
+int SIMV_DisciplineState(void);
+int SIMV_SysLeap(void);
+
 #endif
