@@ -204,20 +204,25 @@ static void update_system(double now, const SEL_Result *res, const PEER_SelectIn
     /* Leap: the majority of the survivors (or the leap file, or the
        operator); the kernel is armed only on the last day. */
     int n_ins = 0, n_del = 0, n_vote = 0, kernel_leap;
+    struct timespec wall;
+    CLK_ReadTime(&wall);
+    uint64_t now_ntp = (uint64_t)wall.tv_sec + NTP_UNIX_EPOCH_OFFSET;
     for (Assoc *a = assocs; a; a = a->next) {
         PEER_SelStatus st = PEER_GetSelectStatus(a->peer);
         if (st != PEER_SEL_CANDIDATE && st != PEER_SEL_SYSPEER)
             continue;
         PEER_SelectInfo in;
         PEER_GetSelectInfo(a->peer, now, &in);
+        /* A leap indicator announces the end of the month the packet was
+           sent in: one heard last month (a server polled just before a
+           leap, not since) says nothing about this month. */
+        if (LPS_EndOfMonth(in.last_rx_ntp) != LPS_EndOfMonth(now_ntp))
+            continue;
         n_vote++;
         n_ins += in.leap == NTP_LEAP_INSERT;
         n_del += in.leap == NTP_LEAP_DELETE;
     }
-    struct timespec wall;
-    CLK_ReadTime(&wall);
-    int leap = LPS_Decide(n_ins, n_del, n_vote,
-                          (uint64_t)wall.tv_sec + NTP_UNIX_EPOCH_OFFSET, &kernel_leap);
+    int leap = LPS_Decide(n_ins, n_del, n_vote, now_ntp, &kernel_leap);
     if (leap != v.leap && leap != NTP_LEAP_NONE)
         LOG(LOGS_INFO, "leap second %s announced (%d of %d sources%s)",
             leap == NTP_LEAP_INSERT ? "insertion" : "deletion",
@@ -304,7 +309,18 @@ static void burst_all(const char *why)
 
 static void external_step(void *arg)
 {
+    struct timespec wall;
+
     (void)arg;
+    CLK_ReadTime(&wall);
+    /* The kernel's own leap second also counts as "the clock was set":
+       recognise it (armed, just after midnight UTC) instead of
+       re-measuring everything. */
+    if (kernel_armed && wall.tv_sec % 86400 < 5) {
+        LOG(LOGS_INFO, "leap second %s by the kernel at midnight UTC",
+            kernel_armed == NTP_LEAP_INSERT ? "inserted" : "deleted");
+        return;
+    }
     burst_all("the clock was set by another program");
 }
 

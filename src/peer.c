@@ -788,6 +788,7 @@ void PEER_GetSelectInfo(PEER_Instance p, double now, PEER_SelectInfo *info)
     info->newest_epoch = newest ? newest->epoch : -1.0;
     info->newest_offset = newest ? newest->offset + newest->phase - phase_at(now) : 0.0;
     info->newest_delay = newest ? newest->delay : 0.0;
+    info->last_rx_ntp = p->last_rec >> 32;
     info->min_delay = info->newest_delay;
     for (int age = 1; age < FLT_STAGES; age++) {
         const FLT_Stage *st = FLT_GetStage(&p->filter, age);

@@ -122,6 +122,7 @@ typedef struct {
        (s) and when it was measured (scheduler s; -1 if none). */
     double newest_offset, newest_epoch;
     double newest_delay;     /* s, its round-trip delay */
+    uint64_t last_rx_ntp;    /* NTP seconds (local clock) of its last packet, 0 if none */
     double min_delay;        /* s, the shortest delay in the filter */
 } PEER_SelectInfo;
 

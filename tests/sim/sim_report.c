@@ -326,6 +326,12 @@ void SIM_Check(const SIM_Result *r, FILE *out, int *p, int *f)
                   "%s: cntpd announced the leap (LI=1) to its clients before it (from %s)", n,
                   r->li_first >= 0 ? stamp(r->epoch, true_utc(r, r->li_first), a, sizeof a)
                                    : "never");
+            /* After the leap the indicator must go: stale votes from the
+               month before do not count, and the system variables are
+               refreshed at least every housekeeping interval (4 s). */
+            check(out, p, f, r->li_last >= 0 && r->li_last - (at + 1.0) < 5.0,
+                  "%s: LI=1 withdrawn within 5 s after the leap second (%.1f s)", n,
+                  r->li_last - (at + 1.0));
         } else {
             check(out, p, f, r->leaps_inserted == 0, "%s: no leap second inserted (%u)", n,
                   r->leaps_inserted);
