@@ -1,6 +1,7 @@
 /*
  * engine — wiring of the NTP engine: owns the association table (AssocIds
- * are assigned in order and never reused while the daemon runs), creates
+ * are assigned in order, or chosen by an SNMP manager through the control
+ * API of control.h, and never reused while the daemon runs), creates
  * associations from the configuration, resolves their names (retrying with
  * back-off), demultiplexes the server sockets, runs mitigation after every
  * new sample and hands the result to the discipline, keeps the system
