@@ -508,6 +508,7 @@ static void insert_sorted(Assoc **list, Assoc *a)
 static void start_assoc(Assoc *a, const NTP_Addr *addr)
 {
     a->params.host = a->host;
+    a->params.local = a->local;
     a->peer = PEER_Create(a->id, &a->params, peer_updated, NULL);
     a->port = a->params.port;
     a->retry_interval = RESOLVE_RETRY_MIN;

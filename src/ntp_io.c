@@ -187,12 +187,25 @@ NIO_Socket NIO_ServerSocket(int family)
     return family == AF_INET ? server4 : family == AF_INET6 ? server6 : NULL;
 }
 
-NIO_Socket NIO_OpenClient(const NTP_Addr *remote, NIO_RxHandler handler, void *arg)
+NIO_Socket NIO_OpenClient(const NTP_Addr *remote, const NTP_Addr *local, NIO_RxHandler handler,
+                          void *arg)
 {
     char text[ADDR_STRLEN];
     int family = ADDR_Family(remote);
     int fd = open_socket(family, 0);
 
+    /* A chosen source address (cntpPeersHostAddress, for multi-homed
+       hosts): bind it with an ephemeral port before connecting. */
+    if (fd >= 0 && local && local->len && ADDR_Family(local) == family) {
+        NTP_Addr src = *local;
+        ADDR_SetPort(&src, 0);
+        if (bind(fd, &src.u.sa, src.len) < 0) {
+            LOG(LOGS_WARN, "cannot send from %s: %s", ADDR_HostString(&src, text, sizeof text),
+                strerror(errno));
+            close(fd);
+            return NULL;
+        }
+    }
     if (fd < 0 || connect(fd, &remote->u.sa, remote->len) < 0) {
         LOG(LOGS_WARN, "cannot open a socket to %s: %s",
             ADDR_ToString(remote, text, sizeof text), strerror(errno));

@@ -41,9 +41,11 @@ void NIO_Fini(void);
 /* Local port the server sockets are bound to. */
 uint16_t NIO_ServerPort(void);
 
-/* A socket connected to `remote` for a client association; NULL on error
+/* A socket connected to `remote` for a client association, sending from
+   `local` (address only; NULL or len 0: the kernel chooses); NULL on error
    (logged). */
-NIO_Socket NIO_OpenClient(const NTP_Addr *remote, NIO_RxHandler handler, void *arg);
+NIO_Socket NIO_OpenClient(const NTP_Addr *remote, const NTP_Addr *local, NIO_RxHandler handler,
+                          void *arg);
 void NIO_Close(NIO_Socket sock);
 
 /* Send on `sock` (a server socket needs `remote`; a connected one ignores

@@ -227,7 +227,8 @@ void PEER_SetAddress(PEER_Instance p, const NTP_Addr *addr)
        modes must speak from the NTP port, so they use the server socket
        and the engine hands their packets over. */
     int own = p->params.mode == NTP_MODE_CLIENT || p->params.mode == PEER_MODE_BCLIENT;
-    sock = own ? NIO_OpenClient(addr, rx_handler, p) : NIO_ServerSocket(ADDR_Family(addr));
+    sock = own ? NIO_OpenClient(addr, &p->params.local, rx_handler, p)
+               : NIO_ServerSocket(ADDR_Family(addr));
     if (!sock) {
         if (!own) {
             char text[ADDR_STRLEN];

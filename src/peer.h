@@ -35,6 +35,7 @@ typedef struct PEER_Record *PEER_Instance;
 typedef struct {
     int mode;              /* NTP_Mode we send, or PEER_MODE_BCLIENT */
     uint32_t key;          /* symmetric key id, 0: no authentication */
+    NTP_Addr local;        /* source address for client mode; len 0: any */
     const char *host;      /* as configured (copied) */
     uint16_t port;
     int minpoll, maxpoll;  /* log2 s */

@@ -512,8 +512,10 @@ NIO_Socket NIO_ServerSocket(int family)
     return family == AF_INET ? server4 : family == AF_INET6 ? server6 : NULL;
 }
 
-NIO_Socket NIO_OpenClient(const NTP_Addr *remote, NIO_RxHandler handler, void *arg)
+NIO_Socket NIO_OpenClient(const NTP_Addr *remote, const NTP_Addr *local, NIO_RxHandler handler,
+                          void *arg)
 {
+    (void)local;   /* one simulated host address */
     NIO_Socket s = MEM_New(struct NIO_Socket_Record);
 
     s->id = next_sock_id++;

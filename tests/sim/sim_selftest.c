@@ -185,7 +185,7 @@ static void test_net(void)
     CLK_Init(&SIMC_Driver);
     SIMN_Init(1, &srv, 1, NULL);
     ADDR_Parse("10.0.0.9", 123, &addr);
-    NIO_Socket s = NIO_OpenClient(&addr, on_reply, NULL);
+    NIO_Socket s = NIO_OpenClient(&addr, NULL, on_reply, NULL);
 
     run_to(100.0);
     double phase1 = SIMC_TrueOffset();
@@ -217,7 +217,7 @@ static void test_net(void)
     /* Unknown destinations vanish. */
     NTP_Addr other;
     ADDR_Parse("10.0.0.10", 123, &other);
-    NIO_Socket s2 = NIO_OpenClient(&other, on_reply, NULL);
+    NIO_Socket s2 = NIO_OpenClient(&other, NULL, on_reply, NULL);
     replies = 0;
     NIO_Send(s2, &other, buf, sizeof buf);
     run_to(200.0);
@@ -370,7 +370,7 @@ static void test_net_roles(void)
     CLK_Init(&SIMC_Driver);
     SIMN_Init(1, &srv, 1, NULL);
     ADDR_Parse("10.0.0.9", 123, &addr);
-    NIO_Socket s = NIO_OpenClient(&addr, on_reply, NULL);
+    NIO_Socket s = NIO_OpenClient(&addr, NULL, on_reply, NULL);
     for (int i = 0; i < 3; i++) {
         run_to(when[i] + 0.499);
         CLK_ReadTime(&t1);
