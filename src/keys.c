@@ -278,25 +278,19 @@ static int parse_line(Parser *p, size_t len)
 
 static int parse_text(Parser *p, const char *text, size_t len)
 {
-    const char *s = text, *end = text + len;
+    const char *line;
+    size_t n, pos = 0;
 
-    while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
-        const char *eol = nl ? nl : end;
-        size_t n = (size_t)(eol - s);
-
+    while (TXT_NextLine(text, len, &pos, &line, &n)) {
         p->line++;
-        if (n > 0 && s[n - 1] == '\r')
-            n--;
         /* Refuse rather than split: the tail parsed as a line of its own
            could define a different key. */
         if (n > KEY_MAX_LINE)
             return fail(p, "line too long (more than %d characters)", KEY_MAX_LINE);
-        memcpy(p->buf, s, n);
+        memcpy(p->buf, line, n);
         p->buf[n] = '\0';
         if (parse_line(p, n) < 0)
             return -1;
-        s = nl ? nl + 1 : end;
     }
     return 0;
 }

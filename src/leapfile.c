@@ -249,12 +249,9 @@ static int parse(const char *buf, size_t len, const char *name, LEAP_Table *out,
         err[0] = '\0';
     memset(out, 0, sizeof(*out));
 
-    while (pos < len) {
-        const char *s = buf + pos;
-        const char *nl = memchr(s, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - s) : len - pos;
-
-        pos += n + (nl ? 1 : 0);
+    const char *s;
+    size_t n;
+    while (TXT_NextLine(buf, len, &pos, &s, &n)) {
         line++;
         if (memchr(s, '\0', n)) {
             fail(&p, line, "NUL byte in line");

@@ -74,6 +74,22 @@ int TXT_ReadFile(const char *path, size_t max, int secret, char **out, size_t *o
     return 0;
 }
 
+int TXT_NextLine(const char *text, size_t len, size_t *pos, const char **line, size_t *line_len)
+{
+    if (*pos >= len)
+        return 0;
+    const char *s = text + *pos;
+    const char *nl = memchr(s, '\n', len - *pos);
+    size_t n = nl ? (size_t)(nl - s) : len - *pos;
+
+    *pos += n + (nl ? 1 : 0);
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    *line = s;
+    *line_len = n;
+    return 1;
+}
+
 static int verror(char *err, size_t errlen, const char *prefix, const char *fmt, va_list ap)
 {
     int n;

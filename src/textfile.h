@@ -21,6 +21,11 @@ int TXT_ReadFile(const char *path, size_t max, int secret, char **text, size_t *
 /* Free a buffer from TXT_ReadFile, wiping it first when `secret`. */
 void TXT_Free(char *text, size_t len, int secret);
 
+/* The next line of text[0..len-1] from *pos: sets *line and *line_len
+   (without the '\n', and without a '\r' before it) and advances *pos;
+   returns 0 at the end. A last line without '\n' counts. */
+int TXT_NextLine(const char *text, size_t len, size_t *pos, const char **line, size_t *line_len);
+
 /* Write the message into err[errlen] (truncated, never overrun; nothing
    when err is NULL or errlen 0). Both return -1, for `return TXT_Error(...)`. */
 int TXT_Error(char *err, size_t errlen, const char *fmt, ...)
