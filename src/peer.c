@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "counters.h"
+#include "events.h"
 #include "log.h"
 #include "mem.h"
 #include "ntp_io.h"
@@ -364,6 +365,14 @@ static void set_reachable(PEER_Instance p, int reachable)
     else
         LOG(LOGS_WARN, "association %u: %s is unreachable (no reply to the last 8 polls)",
             p->assoc_id, peer_name(p, name, sizeof name));
+    EVT_Emit(&(EVT_Event){
+        .type = reachable ? EVT_PEER_REACHABLE : EVT_PEER_UNREACHABLE,
+        .assoc_id = p->assoc_id,
+        .addr = p->addr,
+        .configured = p->params.configured,
+        .prefer = p->params.prefer,
+        .reach = p->reach,
+    });
 }
 
 static void poll_timeout(void *arg)
