@@ -143,7 +143,8 @@ static void set_value(netsnmp_variable_list *vb, int column, const PEER_Report *
                                                                    : ROW_NOT_READY);
         break;
     case COL_PEER_PREF_PEER:
-        set_int(vb, r->prefer ? TV_TRUE : TV_FALSE);
+        /* What the row asks for; whether it won is in cntpd's status log. */
+        set_int(vb, row->spec.prefer ? TV_TRUE : TV_FALSE);
         break;
     case COL_PEER_PEER_TYPE:
     case COL_PEER_PEER_NAME: {

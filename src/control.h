@@ -41,6 +41,9 @@ typedef enum {
     CTL_FULL,            /* `tos maxassoc` reached */
     CTL_NOT_OURS,        /* a config-file or ephemeral row: not changeable */
     CTL_ACTIVE,          /* address/mode/local change of an active row */
+    CTL_BAD_STRATUM,     /* local stratum not 1..15 */
+    CTL_NOT_PRIMARY,     /* leap announcement while the local stratum is not 1 */
+    CTL_LEAP_WINDOW,     /* leap announcement outside the 28 days before month end */
 } CTL_Status;
 
 typedef enum {
@@ -60,7 +63,9 @@ typedef struct {
     uint32_t id;
     int active;                /* 0: suspended (notInService, or notReady if no host) */
     CTL_Origin origin;
-    CTL_Spec spec;
+    CTL_Spec spec;             /* spec.prefer: the row asks for prefer */
+    uint32_t prefer_order;     /* when it was asked for (smaller: earlier), 0 not */
+    int prefer_effective;      /* its association is the preferred one now */
 } CTL_Row;
 
 const char *CTL_StatusName(CTL_Status status);
@@ -100,6 +105,31 @@ CTL_Status CTL_Remove(uint32_t id, int retire);
 /* Put an SNMP row back exactly as `row` says (undo of a change or a
    destroy), replacing whatever has that id now. */
 CTL_Status CTL_Restore(const CTL_Row *row);
+
+/* cntpPeersPrefPeer: one SNMP row is preferred at a time, the one whose
+   prefer was set first (CTL_Row.prefer_order) among the active ones; when
+   it is cleared, suspended or removed, the next one takes over (its
+   association restarts with prefer, as a peer takes its parameters at
+   creation). Config-file `prefer` lines count as set before any SNMP row,
+   and all of them are honoured, as in ntpd; while one of them is active no
+   SNMP row is preferred. */
+
+/* cntpSysStratum written: the stratum a local-clock source (`ntp master
+   N`) will claim, 1..15; 0 when never written. Kept in the state file. No
+   such source exists yet: the system stratum is not changed. */
+int CTL_GetLocalStratum(void);
+CTL_Status CTL_SetLocalStratum(int stratum);   /* 1..15, or 0 to forget (undo) */
+
+/* cntpSysLeap written: announce (+1 insert, -1 delete) or withdraw (0) a
+   leap second at the end of the current month, as `ntp leap add|delete`
+   (leapstate.h). CTL_CheckLeap says whether it would be accepted with the
+   local stratum `stratum` (a PDU may set both): announcing needs stratum 1
+   (a primary server) and the 28 days before the end of the month;
+   withdrawing is always accepted. Kept in the state file until the leap
+   has passed. */
+CTL_Status CTL_CheckLeap(int direction, int stratum);
+CTL_Status CTL_AnnounceLeap(int direction);
+int CTL_GetAnnouncedLeap(void);
 
 /* Write the SNMP rows to the state file now (nothing without statedir);
    0, or -1 (logged). */

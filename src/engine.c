@@ -53,6 +53,10 @@ typedef struct Assoc {
     char host[CTL_HOST_LEN];
     NTP_Addr local;              /* source address asked for over SNMP; len 0: any */
     int start_pending;           /* loaded from the state file as active */
+    /* prefer asked for (config `prefer`, cntpPeersPrefPeer true): the order
+       it was set in, 0 not; params.prefer is whether the peer has it now
+       (see effective_prefer). */
+    uint32_t prefer_seq;
     uint16_t port;
     RES_Request resolving;
     SCH_Timer retry;
@@ -69,6 +73,9 @@ static uint32_t *retired;
 static size_t n_retired, retired_cap;
 static int max_assocs = CNF_DEFAULT_MAXASSOC;
 static char *state_path;         /* statedir/STATE_FILE_NAME, NULL: none */
+static uint32_t prefer_clock;    /* the last prefer_seq handed out */
+static int local_stratum;        /* cntpSysStratum written (1..15), 0 never */
+static uint64_t leap_announced_at; /* when the leap announced over SNMP takes effect */
 static SCH_Timer resolve_check, housekeeping, drift_timer;
 
 /* Ephemeral associations (symmetric passive, broadcast client) at most:
@@ -112,6 +119,7 @@ static int id_in_use(uint32_t id);
 static int id_retired(uint32_t id);
 static size_t load_state(const char *statedir);
 static void start_loaded(size_t n);
+static int effective_prefer(const Assoc *a);
 
 static const char *peer_label(PEER_Instance p, char *buf, size_t len)
 {
@@ -509,6 +517,7 @@ static void start_assoc(Assoc *a, const NTP_Addr *addr)
 {
     a->params.host = a->host;
     a->params.local = a->local;
+    a->params.prefer = effective_prefer(a);
     a->peer = PEER_Create(a->id, &a->params, peer_updated, NULL);
     a->port = a->params.port;
     a->retry_interval = RESOLVE_RETRY_MIN;
@@ -558,7 +567,10 @@ static Assoc *add_assoc(const CNF_Assoc *c)
         .configured = 1,
     };
 
-    return add_peer(&params, NULL, CTL_ORIGIN_CONFIG);
+    Assoc *a = new_record(0, CTL_ORIGIN_CONFIG, &params);
+    a->prefer_seq = c->prefer ? ++prefer_clock : 0;
+    start_assoc(a, NULL);
+    return a;
 }
 
 /* Stop an association and take it off the list; the record stays (to
@@ -953,6 +965,16 @@ int ENG_Init(const CNF_Config *cfg)
     size_t n_loaded = load_state(cfg->statedir);
     for (size_t i = 0; i < cfg->n_assocs; i++)
         add_assoc(&cfg->assocs[i]);
+    /* The state file keeps the order SNMP rows asked for prefer in; the
+       config file's prefer lines count as set before all of them. */
+    uint32_t base = prefer_clock;
+    for (Assoc *a = parked; a; a = a->next) {
+        if (a->prefer_seq) {
+            a->prefer_seq += base;
+            if (a->prefer_seq > prefer_clock)
+                prefer_clock = a->prefer_seq;
+        }
+    }
     start_loaded(n_loaded);
     resolve_check = SCH_AddTimer(RESOLVE_CHECK_INTERVAL, check_resolve, NULL);
     housekeeping = SCH_AddTimer(ENG_HOUSEKEEPING_INTERVAL, housekeeping_timeout, NULL);
@@ -979,6 +1001,9 @@ void ENG_Fini(void)
     }
     n_assocs = 0;
     last_assoc_id = 0;
+    prefer_clock = 0;
+    local_stratum = 0;
+    leap_announced_at = 0;
     free(retired);
     retired = NULL;
     n_retired = retired_cap = 0;
@@ -1063,12 +1088,13 @@ void ENG_LogStatus(void)
         char addr[ADDR_STRLEN];
 
         LOG(LOGS_INFO, "assoc %u %c %s addr %s stratum %d reach %03o poll %d offset %+.9f "
-            "delay %.9f dispersion %.9f jitter %.9f sent %llu received %llu rejected %llu%s%s",
+            "delay %.9f dispersion %.9f jitter %.9f sent %llu received %llu rejected %llu%s%s%s",
             (unsigned)r->assoc_id, tally[r->select], r->host,
             r->addr.len ? ADDR_ToString(&r->addr, addr, sizeof addr) : "unresolved",
             r->stratum, r->reach, r->hpoll, r->offset, r->delay, r->dispersion, r->jitter,
             (unsigned long long)r->sent, (unsigned long long)r->received,
-            (unsigned long long)r->rejected, r->kiss[0] ? " kiss " : "", r->kiss);
+            (unsigned long long)r->rejected, r->prefer ? " prefer" : "",
+            r->kiss[0] ? " kiss " : "", r->kiss);
     }
     free(reports);
     CNT_Format(line, sizeof line);
@@ -1129,7 +1155,8 @@ const char *CTL_StatusName(CTL_Status status)
         "ok", "bad AssocId", "AssocId in use", "AssocId used earlier in this run",
         "no such row", "mode not creatable", "bad address or name", "no address",
         "not a local address", "tos maxassoc reached", "row not created over SNMP",
-        "row is active",
+        "row is active", "stratum not 1..15", "local stratum is not 1",
+        "not within 28 days before the end of the month",
     };
     return (size_t)status < sizeof names / sizeof names[0] ? names[status] : "?";
 }
@@ -1142,8 +1169,10 @@ static void record_row(const Assoc *a, CTL_Row *row)
     row->origin = a->origin;
     row->spec.mode = a->params.mode;
     snprintf(row->spec.host, sizeof row->spec.host, "%s", a->host);
-    row->spec.prefer = a->params.prefer;
+    row->spec.prefer = a->prefer_seq != 0;
     row->spec.local = a->local;
+    row->prefer_order = a->prefer_seq;
+    row->prefer_effective = a->peer && a->params.prefer;
 }
 
 /* What a suspended row shows: its settings, nothing measured. */
@@ -1155,7 +1184,7 @@ static void parked_report(const Assoc *a, PEER_Report *r)
     r->local = a->local;
     r->mode = a->params.mode;
     r->configured = a->params.configured;
-    r->prefer = a->params.prefer;
+    r->prefer = 0;   /* no association, so not the preferred one */
     r->iburst = a->params.iburst;
     r->burst = a->params.burst;
     r->version = a->params.version;
@@ -1261,6 +1290,48 @@ static void snmp_params(const CTL_Spec *spec, PEER_Params *params)
     };
 }
 
+/* Does `a` (active, or about to be started) get prefer? Config rows
+   asking for it always do (ntpd honours every `prefer` line); an SNMP row
+   only when no active config row has it and no active SNMP row asked for
+   it earlier: "if several are true, the first one set wins". */
+static int effective_prefer(const Assoc *a)
+{
+    if (!a->prefer_seq || a->origin == CTL_ORIGIN_EPHEMERAL)
+        return 0;
+    if (a->origin == CTL_ORIGIN_CONFIG)
+        return 1;
+    for (const Assoc *b = assocs; b; b = b->next) {
+        if (b == a || !b->prefer_seq)
+            continue;
+        if (b->origin == CTL_ORIGIN_CONFIG ||
+            (b->origin == CTL_ORIGIN_SNMP &&
+             (b->prefer_seq < a->prefer_seq || (b->prefer_seq == a->prefer_seq && b->id < a->id))))
+            return 0;
+    }
+    return 1;
+}
+
+/* After a row changed: give prefer to the association that should have
+   it now and take it from the one that should not. A peer takes prefer at
+   creation, so those associations restart (a prefer change is rare, an
+   operator's decision). Restarting one does not change who should have
+   it, so each is restarted at most once. */
+static void reconcile_prefer(void)
+{
+    for (Assoc *a = assocs; a;) {
+        int want = effective_prefer(a);
+        if (a->origin == CTL_ORIGIN_EPHEMERAL || a->params.prefer == want) {
+            a = a->next;
+            continue;
+        }
+        LOG(LOGS_INFO, "association %u: %s %s the preferred source", a->id, a->host,
+            want ? "is now" : "is no longer");
+        stop_assoc(a);
+        start_assoc(a, NULL);
+        a = assocs;
+    }
+}
+
 static void unlink_parked(Assoc *a)
 {
     for (Assoc **pa = &parked; *pa; pa = &(*pa)->next) {
@@ -1276,7 +1347,7 @@ static void log_row(const char *what, const Assoc *a)
 {
     LOG(LOGS_INFO, "association %u: %s over SNMP (%s %s%s)", a->id, what,
         PEER_ModeName(a->params.mode), a->host[0] ? a->host : "no address yet",
-        a->params.prefer ? " prefer" : "");
+        a->prefer_seq ? " prefer" : "");
 }
 
 CTL_Status CTL_Create(uint32_t id, const CTL_Spec *spec, int active)
@@ -1293,12 +1364,14 @@ CTL_Status CTL_Create(uint32_t id, const CTL_Spec *spec, int active)
     snmp_params(spec, &params);
     Assoc *a = new_record(id, CTL_ORIGIN_SNMP, &params);
     a->local = spec->local;
+    a->prefer_seq = spec->prefer ? ++prefer_clock : 0;
     if (active) {
         start_assoc(a, NULL);
     } else {
         insert_sorted(&parked, a);
     }
     log_row(active ? "created" : "created, not in service", a);
+    reconcile_prefer();
     return CTL_OK;
 }
 
@@ -1313,6 +1386,7 @@ CTL_Status CTL_SetActive(uint32_t id, int active)
             stop_assoc(a);
             insert_sorted(&parked, a);
             LOG(LOGS_INFO, "association %u: %s suspended over SNMP", a->id, a->host);
+            reconcile_prefer();
         }
         return CTL_OK;
     }
@@ -1325,6 +1399,7 @@ CTL_Status CTL_SetActive(uint32_t id, int active)
         unlink_parked(a);
         start_assoc(a, NULL);
         LOG(LOGS_INFO, "association %u: %s resumed over SNMP", a->id, a->host);
+        reconcile_prefer();
     }
     return CTL_OK;
 }
@@ -1344,25 +1419,23 @@ CTL_Status CTL_Update(uint32_t id, const CTL_Spec *spec)
                  spec->local.len != a->local.len ||
                  (spec->local.len && !ADDR_EqualHost(&spec->local, &a->local))))
         return CTL_ACTIVE;
-    if (live && spec->prefer == a->params.prefer)
-        return CTL_OK;
-    /* A peer takes its parameters at creation: restart it with the new
-       ones (an active row only changes `prefer` here). */
-    if (live)
-        stop_assoc(a);
-    else
+    /* Asking for prefer again keeps the row's place in the order. */
+    if (!spec->prefer != !a->prefer_seq)
+        a->prefer_seq = spec->prefer ? ++prefer_clock : 0;
+    if (!live) {
         unlink_parked(a);
-    PEER_Params params;
-    snmp_params(spec, &params);
-    a->params = params;
-    snprintf(a->host, sizeof a->host, "%s", spec->host);
-    a->params.host = a->host;
-    a->local = spec->local;
-    if (live)
-        start_assoc(a, NULL);
-    else
+        PEER_Params params;
+        snmp_params(spec, &params);
+        a->params = params;
+        snprintf(a->host, sizeof a->host, "%s", spec->host);
+        a->params.host = a->host;
+        a->local = spec->local;
         insert_sorted(&parked, a);
+    }
+    /* An active row only changes prefer here: whether its association
+       (or another) has it now is for reconcile_prefer. */
     log_row("changed", a);
+    reconcile_prefer();
     return CTL_OK;
 }
 
@@ -1386,6 +1459,7 @@ CTL_Status CTL_Remove(uint32_t id, int retire)
     if (!retire)
         unretire_id(id);
     LOG(LOGS_INFO, "association %u: %s over SNMP", id, retire ? "destroyed" : "creation undone");
+    reconcile_prefer();
     return CTL_OK;
 }
 
@@ -1404,11 +1478,74 @@ CTL_Status CTL_Restore(const CTL_Row *row)
     snmp_params(&row->spec, &params);
     a = new_record(row->id, CTL_ORIGIN_SNMP, &params);
     a->local = row->spec.local;
+    /* Back in its old place in the prefer order. */
+    a->prefer_seq = !row->spec.prefer ? 0 : row->prefer_order ? row->prefer_order : ++prefer_clock;
     if (row->active && row->spec.host[0])
         start_assoc(a, NULL);
     else
         insert_sorted(&parked, a);
+    reconcile_prefer();
     return CTL_OK;
+}
+
+static uint64_t wall_ntp(void)
+{
+    struct timespec ts;
+    CLK_ReadTime(&ts);
+    return (uint64_t)ts.tv_sec + NTP_UNIX_EPOCH_OFFSET;
+}
+
+int CTL_GetLocalStratum(void)
+{
+    return local_stratum;
+}
+
+CTL_Status CTL_SetLocalStratum(int stratum)
+{
+    if (stratum < 0 || stratum > 15)
+        return CTL_BAD_STRATUM;
+    if (stratum != local_stratum)
+        LOG(LOGS_INFO, "local stratum %d set over SNMP (cntpSysStratum; used by a local "
+            "clock source)", stratum);
+    local_stratum = stratum;
+    return CTL_OK;
+}
+
+CTL_Status CTL_CheckLeap(int direction, int stratum)
+{
+    if (!direction)
+        return CTL_OK;   /* withdrawing is always safe */
+    if (stratum != 1)
+        return CTL_NOT_PRIMARY;
+    uint64_t now = wall_ntp();
+    if (!LEAP_ShouldAnnounce(now, LPS_EndOfMonth(now)))
+        return CTL_LEAP_WINDOW;
+    return CTL_OK;
+}
+
+/* The stratum rule is the caller's (CTL_CheckLeap with the stratum the
+   whole request leaves): undoing a request must be able to put back what
+   was there. */
+CTL_Status CTL_AnnounceLeap(int direction)
+{
+    uint64_t now = wall_ntp();
+
+    if (LPS_Announce(direction, now) < 0)
+        return CTL_LEAP_WINDOW;
+    leap_announced_at = direction ? LPS_EndOfMonth(now) : 0;
+    LOG(LOGS_INFO, direction ? "leap second %s at the end of this month announced over SNMP "
+        "(cntpSysLeap)" : "leap second announcement withdrawn over SNMP%s (cntpSysLeap)",
+        direction > 0 ? "insertion" : direction < 0 ? "deletion" : "");
+    return CTL_OK;
+}
+
+int CTL_GetAnnouncedLeap(void)
+{
+    /* Until the leap has passed (LPS_Decide forgets it only when the
+       selection runs). */
+    if (!LPS_Announced() || wall_ntp() >= leap_announced_at)
+        return 0;
+    return LPS_Announced();
 }
 
 int CTL_SaveState(void)
@@ -1436,16 +1573,42 @@ int CTL_SaveState(void)
         r->id = next->id;
         r->active = next->peer != NULL;
         r->mode = next->params.mode;
-        r->prefer = next->params.prefer;
+        r->prefer = next->prefer_seq;
         snprintf(r->host, sizeof r->host, "%s", next->host);
         if (next->local.len)
             ADDR_HostString(&next->local, r->local, sizeof r->local);
     }
-    rc = STATE_Write(state_path, rows, n, err, sizeof err);
+    STATE_System sys = { .local_stratum = local_stratum, .leap = CTL_GetAnnouncedLeap() };
+    if (sys.leap)
+        sys.leap_at = leap_announced_at;
+    rc = STATE_Write(state_path, &sys, rows, n, err, sizeof err);
     free(rows);
     if (rc < 0)
         LOG(LOGS_ERR, "state file: %s", err);
     return rc;
+}
+
+/* The cntpSystem settings of the state file: the local stratum, and a
+   leap announcement as long as it is for the end of this month (one for
+   a month that is over has been done, or missed while cntpd was down). */
+static void load_system(const STATE_System *sys)
+{
+    local_stratum = sys->local_stratum;
+    if (local_stratum)
+        LOG(LOGS_INFO, "state file: local stratum %d (cntpSysStratum)", local_stratum);
+    if (!sys->leap)
+        return;
+    uint64_t now = wall_ntp();
+    if (sys->leap_at != LPS_EndOfMonth(now) || local_stratum != 1 ||
+        LPS_Announce(sys->leap, now) < 0) {
+        LOG(LOGS_INFO, "state file: leap second announcement for %llu (NTP) dropped: %s",
+            (unsigned long long)sys->leap_at,
+            local_stratum != 1 ? "local stratum is not 1" : "not for the end of this month");
+        return;
+    }
+    leap_announced_at = sys->leap_at;
+    LOG(LOGS_INFO, "state file: leap second %s at the end of this month announced (cntpSysLeap)",
+        sys->leap > 0 ? "insertion" : "deletion");
 }
 
 /* Read the state file into parked SNMP rows (their AssocIds taken before
@@ -1464,7 +1627,8 @@ static size_t load_state(const char *statedir)
     size_t len = strlen(statedir) + sizeof STATE_FILE_NAME + 2;
     state_path = MEM_Malloc(len);
     snprintf(state_path, len, "%s/%s", statedir, STATE_FILE_NAME);
-    int rc = STATE_Read(state_path, &rows, &n, err, sizeof err);
+    STATE_System sys;
+    int rc = STATE_Read(state_path, &sys, &rows, &n, err, sizeof err);
     if (rc == -1) {
         LOG(LOGS_ERR, "state file: %s; starting without the SNMP-created associations", err);
         return 0;
@@ -1490,6 +1654,7 @@ static size_t load_state(const char *statedir)
         snmp_params(&spec, &params);
         Assoc *a = new_record(rows[i].id, CTL_ORIGIN_SNMP, &params);
         a->local = spec.local;
+        a->prefer_seq = rows[i].prefer;   /* ordered after the config file's (ENG_Init) */
         /* Started once the config file's associations are in. */
         a->start_pending = rows[i].active;
         insert_sorted(&parked, a);
@@ -1499,6 +1664,7 @@ static size_t load_state(const char *statedir)
     if (rc == 1)
         LOG(LOGS_INFO, "state file %s: %zu association%s created over SNMP", state_path,
             loaded, loaded == 1 ? "" : "s");
+    load_system(&sys);
     return loaded;
 }
 

@@ -27,10 +27,11 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int STATE_Write(const char *path, const STATE_Row *rows, size_t n, char *err, size_t errlen)
+int STATE_Write(const char *path, const STATE_System *sys, const STATE_Row *rows, size_t n,
+                char *err, size_t errlen)
 {
     char tmp[4096], dir[4096];
-    size_t cap = 64 + n * (STATE_HOST_LEN + STATE_LOCAL_LEN + 64), len = 0;
+    size_t cap = 128 + n * (STATE_HOST_LEN + STATE_LOCAL_LEN + 64), len = 0;
     char *text = malloc(cap);
     int fd = -1;
 
@@ -39,10 +40,15 @@ int STATE_Write(const char *path, const STATE_Row *rows, size_t n, char *err, si
         return -1;
     }
     len += (size_t)snprintf(text + len, cap - len, "%s\n", STATE_MAGIC);
+    if (sys && sys->local_stratum)
+        len += (size_t)snprintf(text + len, cap - len, "stratum %d\n", sys->local_stratum);
+    if (sys && sys->leap)
+        len += (size_t)snprintf(text + len, cap - len, "leap %+d %llu\n", sys->leap > 0 ? 1 : -1,
+                                (unsigned long long)sys->leap_at);
     for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(text + len, cap - len, "row %u %s %d %d %s %s\n",
+        len += (size_t)snprintf(text + len, cap - len, "row %u %s %d %u %s %s\n",
                                 (unsigned)rows[i].id, rows[i].active ? "active" : "suspended",
-                                rows[i].mode, rows[i].prefer ? 1 : 0,
+                                rows[i].mode, (unsigned)rows[i].prefer,
                                 rows[i].local[0] ? rows[i].local : "-",
                                 rows[i].host[0] ? rows[i].host : "-");
     len += (size_t)snprintf(text + len, cap - len, "end %zu\n", n);
@@ -81,6 +87,41 @@ int STATE_Write(const char *path, const STATE_Row *rows, size_t n, char *err, si
     return 0;
 }
 
+/* A decimal number without sign or leading zeros, at most `max`; 0 or -1. */
+static int parse_number(const char *w, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+
+    if (w[0] < '0' || w[0] > '9' || (w[0] == '0' && w[1]))
+        return -1;
+    errno = 0;
+    *out = strtoull(w, &end, 10);
+    return errno || *end || *out > max ? -1 : 0;
+}
+
+/* A `stratum` or `leap` line (before the rows); 0, or -1. */
+static int parse_system(const char *line, STATE_System *sys)
+{
+    char w1[32], w2[32], w3[32], extra;
+    unsigned long long v;
+
+    if (sscanf(line, "stratum %31s %c", w1, &extra) == 1) {
+        if (parse_number(w1, 15, &v) < 0 || v < 1 || sys->local_stratum)
+            return -1;
+        sys->local_stratum = (int)v;
+        return 0;
+    }
+    if (sscanf(line, "leap %31s %31s %c", w2, w3, &extra) == 2) {
+        if ((strcmp(w2, "+1") && strcmp(w2, "-1")) || sys->leap ||
+            parse_number(w3, UINT64_MAX, &v) < 0 || v == 0)
+            return -1;
+        sys->leap = w2[0] == '+' ? 1 : -1;
+        sys->leap_at = v;
+        return 0;
+    }
+    return -1;
+}
+
 /* One `row` line, split in place into its words. */
 static int parse_row(char *line, STATE_Row *r)
 {
@@ -108,9 +149,10 @@ static int parse_row(char *line, STATE_Row *r)
     if (strcmp(w[3], "1") && strcmp(w[3], "3") && strcmp(w[3], "5"))
         return -1;
     r->mode = w[3][0] - '0';
-    if (strcmp(w[4], "0") && strcmp(w[4], "1"))
+    unsigned long long prefer;
+    if (parse_number(w[4], 0x7fffffffULL, &prefer) < 0)
         return -1;
-    r->prefer = w[4][0] == '1';
+    r->prefer = (uint32_t)prefer;
     if (strlen(w[5]) >= sizeof r->local || strlen(w[6]) >= sizeof r->host)
         return -1;
     if (strcmp(w[5], "-") != 0)
@@ -123,15 +165,19 @@ static int parse_row(char *line, STATE_Row *r)
     return 0;
 }
 
-int STATE_Parse(const char *text, STATE_Row **rows, size_t *n, char *err, size_t errlen)
+int STATE_Parse(const char *text, STATE_System *sys, STATE_Row **rows, size_t *n, char *err,
+                size_t errlen)
 {
     size_t count = 0, cap = 0;
     STATE_Row *out = NULL;
+    STATE_System got = { 0 };
     const char *s = text;
     int lineno = 0, ended = 0;
 
     *rows = NULL;
     *n = 0;
+    if (sys)
+        memset(sys, 0, sizeof *sys);
     while (*s) {
         const char *nl = strchr(s, '\n');
         char line[STATE_HOST_LEN + STATE_LOCAL_LEN + 128];
@@ -174,6 +220,15 @@ int STATE_Parse(const char *text, STATE_Row **rows, size_t *n, char *err, size_t
             ended = 1;
             continue;
         }
+        /* System settings come before the rows, each at most once. */
+        if (strncmp(line, "stratum ", 8) == 0 || strncmp(line, "leap ", 5) == 0) {
+            if (count || parse_system(line, &got) < 0) {
+                snprintf(err, errlen, "line %d: bad %s line", lineno,
+                         line[0] == 's' ? "stratum" : "leap");
+                goto bad;
+            }
+            continue;
+        }
         if (count == cap) {
             cap = cap ? cap * 2 : 16;
             STATE_Row *grown = realloc(out, cap * sizeof *out);
@@ -202,13 +257,16 @@ int STATE_Parse(const char *text, STATE_Row **rows, size_t *n, char *err, size_t
     }
     *rows = out;
     *n = count;
+    if (sys)
+        *sys = got;
     return 0;
 bad:
     free(out);
     return -1;
 }
 
-int STATE_Read(const char *path, STATE_Row **rows, size_t *n, char *err, size_t errlen)
+int STATE_Read(const char *path, STATE_System *sys, STATE_Row **rows, size_t *n, char *err,
+               size_t errlen)
 {
     char *text = NULL;
     size_t len = 0, cap = 0;
@@ -216,6 +274,8 @@ int STATE_Read(const char *path, STATE_Row **rows, size_t *n, char *err, size_t 
 
     *rows = NULL;
     *n = 0;
+    if (sys)
+        memset(sys, 0, sizeof *sys);
     if (fd < 0) {
         if (errno == ENOENT)
             return 0;
@@ -251,7 +311,7 @@ int STATE_Read(const char *path, STATE_Row **rows, size_t *n, char *err, size_t 
     char why[256];
     if (memchr(text, '\0', len)) {
         snprintf(why, sizeof why, "NUL byte in the file");
-    } else if (STATE_Parse(text, rows, n, why, sizeof why) == 0) {
+    } else if (STATE_Parse(text, sys, rows, n, why, sizeof why) == 0) {
         free(text);
         return 1;
     }

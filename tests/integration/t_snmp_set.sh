@@ -172,7 +172,7 @@ cases=(
     "wrongValue|all-or-nothing: good createAndGo 300 + bad mode on 100|$E.27.300 i 4 $E.3.300 a 127.0.0.1 $E.8.100 i 7"
     "inconsistentValue|all-or-nothing: good createAndGo 300 + createAndGo on 100|$E.27.300 i 4 $E.3.300 a 127.0.0.1 $E.27.100 i 4"
     "inconsistentValue|all-or-nothing: notInService 200 + address change of active 100|$E.27.200 i 2 $E.3.100 a 127.0.0.9"
-    "notWritable|cntpSysStratum (scalars read-only for now)|$CNTP_SYS.2.0 i 3"
+    "notWritable|read-only scalar cntpSysPrecision (t_snmp_scalars has the writable ones)|$CNTP_SYS.3.0 i 3"
 )
 before=$(table)
 for c in "${cases[@]}"; do
@@ -241,6 +241,102 @@ check "row 100 gone from the state file" bash -c "! grep -q '^row 100 ' '$STATED
 out=$(sset "$E.27.100" i 4 "$E.3.100" a 127.0.0.1)
 check "destroyed AssocId 100 not reused in this run: inconsistentValue ($(reason "$out"))" \
     test "$(reason "$out")" = inconsistentValue
+
+# ---- host address, prefer order, destroy stops the polls -----------------------------
+# A second upstream on 127.0.0.6:123 (all of 127/8 is local; chronyd holds
+# only 127.0.0.1:123) that logs the source of every request it answers.
+cat >"$WORK/ntp_counter.py" <<'PY'
+#!/usr/bin/env python3
+"""An NTP server on ADDR:PORT that logs the source of every request.
+
+    ntp_counter.py ADDR PORT LOGFILE
+
+Answers client requests (mode 3) as a stratum-1 server with this machine's
+clock (it only reads the time, never sets it) and appends one line per
+request to LOGFILE: the sender's address and port. Tests count those lines
+to see who polls and when polling stops.
+"""
+import socket
+import struct
+import sys
+import time
+
+NTP_EPOCH = 2208988800
+
+
+def stamp():
+    ns = time.time_ns()
+    sec, rem = divmod(ns, 1_000_000_000)
+    return ((sec + NTP_EPOCH) & 0xFFFFFFFF) << 32 | (rem << 32) // 1_000_000_000
+
+
+def main():
+    addr, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    with open(log, "a", buffering=1) as out:
+        out.write("ready\n")
+        while True:
+            data, peer = s.recvfrom(2048)
+            rx = stamp()
+            if len(data) < 48 or data[0] & 7 != 3:
+                continue
+            out.write("%s %d\n" % peer)
+            version = (data[0] >> 3) & 7
+            xmt = data[40:48]
+            reply = struct.pack("!BBbbII4sQ8sQQ", (version << 3) | 4, 1, data[2], -20, 0, 0,
+                                b"CNT\0", rx & ~0xFFFFFFFF, xmt, rx, stamp())
+            s.sendto(reply, peer)
+
+
+if __name__ == "__main__":
+    main()
+PY
+COUNTER_LOG=$WORK/counter.log
+python3 "$WORK/ntp_counter.py" 127.0.0.6 123 "$COUNTER_LOG" &
+PIDS+=("$!")
+check "packet-counting upstream on 127.0.0.6:123 runs" wait_until 10 grep -qs ready "$COUNTER_LOG"
+polls_from() { grep -c "^$1 " "$COUNTER_LOG"; }
+# Row 200 (client of 127.0.0.1) asked for prefer before the restart; row
+# 400 asks for it now, so 200 stays the preferred one.
+out=$(sset "$E.27.400" i 4 "$E.3.400" a 127.0.0.6 "$E.8.400" i 3 "$E.5.400" a 127.0.0.5 "$E.29.400" i 1)
+check "createAndGo row 400 (client 127.0.0.6, HostAddress 127.0.0.5, prefer): noError ($(reason "$out"))" \
+    test "$(reason "$out")" = noError
+check "row 400 reachable: replies come back to 127.0.0.5" wait_until 20 reachable 400
+check "the upstream sees row 400's polls from 127.0.0.5" test "$(polls_from 127.0.0.5)" -ge 4
+check "... and none of them from 127.0.0.1" bash -c '! grep -q "^127.0.0.1 " "$1"' _ "$COUNTER_LOG"
+check "cntpPeersHostAddress of row 400 reads 127.0.0.5 (the socket's address)" \
+    test "$(getv "$E.5.400")" = 127.0.0.5
+check "state file keeps row 400's host address" grep -q '^row 400 active 3 [0-9]* 127.0.0.5 127.0.0.6$' "$STATEDIR/snmp-associations"
+# prefer: the first row set wins; the status log marks the preferred one.
+prefer_of() { grep -E " assoc $1 " <<<"$2" | grep -c ' prefer'; }
+s=$(status_block "$CNTPD_PID" "$CNTPD_LOG")
+check "both rows read cntpPeersPrefPeer true(1)" test "$(getv "$E.29.200") $(getv "$E.29.400")" = "1 1"
+check "prefer set first on row 200: it is the preferred association, 400 is not" \
+    test "$(prefer_of 200 "$s") $(prefer_of 400 "$s")" = "1 0"
+out=$(sset "$E.29.200" i 2)
+check "cntpPeersPrefPeer false on row 200: noError ($(reason "$out"))" test "$(reason "$out")" = noError
+s=$(status_block "$CNTPD_PID" "$CNTPD_LOG")
+check "row 400 takes over as the preferred association" \
+    test "$(prefer_of 200 "$s") $(prefer_of 400 "$s")" = "0 1"
+out=$(sset "$E.29.200" i 1)
+check "cntpPeersPrefPeer true on row 200 again: noError ($(reason "$out"))" test "$(reason "$out")" = noError
+s=$(status_block "$CNTPD_PID" "$CNTPD_LOG")
+check "row 400, set earlier now, stays preferred" \
+    test "$(prefer_of 200 "$s") $(prefer_of 400 "$s")" = "0 1"
+# Row 400 restarted with prefer, so it is in its iburst volley (8 polls 2 s
+# apart): polls must be arriving right up to the destroy and stop after it.
+n=$(polls_from 127.0.0.5)
+check "row 400 still polling just before the destroy" \
+    wait_until 10 bash -c '[ "$(grep -c "^127.0.0.5 " "$1")" -gt "$2" ]' _ "$COUNTER_LOG" "$n"
+out=$(sset "$E.27.400" i 6)
+check "destroy row 400: noError ($(reason "$out"))" test "$(reason "$out")" = noError
+n=$(polls_from 127.0.0.5)
+sleep 7
+check "no poll from row 400 in the 7 s after the destroy (volley would send 3)" \
+    test "$(polls_from 127.0.0.5)" -eq "$n"
+s=$(status_block "$CNTPD_PID" "$CNTPD_LOG")
+check "row 200 is the preferred association again" test "$(prefer_of 200 "$s")" = 1
 
 stop_pid "$CNTPD_PID"
 check "clean exit on SIGTERM (status $?)" test $? -eq 0
