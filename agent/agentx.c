@@ -206,6 +206,7 @@ int AGT_Init(const CNF_Config *cfg)
     MIB_InitPeers();
     MIB_InitFilter();
     init_snmp("cntpd");
+    MIB_InitNotify(cfg);
 
     timeout_ev = evtimer_new(SCH_GetEventBase(), timeout_cb, NULL);
     if (!timeout_ev)
@@ -230,6 +231,7 @@ void AGT_Fini(void)
     }
     event_free(timeout_ev);
     timeout_ev = NULL;
+    MIB_FiniNotify();
     MIB_FiniFilter();
     MIB_FiniPeers();
     snmp_shutdown("cntpd");

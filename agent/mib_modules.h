@@ -9,6 +9,8 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
+#include "conf.h"
+
 /* ciscoNtpMIB = 1.3.6.1.4.1.9.9.168 */
 #define CNTP_MIB_OID 1, 3, 6, 1, 4, 1, 9, 9, 168
 #define CNTP_SYSTEM_OID CNTP_MIB_OID, 1, 1
@@ -103,5 +105,9 @@ void MIB_PeersSet(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req
 void MIB_FiniPeers(void);
 void MIB_InitFilter(void);
 void MIB_FiniFilter(void);
+/* The five notifications (mib_notify.c): subscribe to the engine's events
+   with the `trap` settings of `cfg`. */
+void MIB_InitNotify(const CNF_Config *cfg);
+void MIB_FiniNotify(void);
 
 #endif

@@ -550,6 +550,61 @@ static int parse_ignored_key(Parser *p, int argc, char **argv)
     return 0;
 }
 
+/* `trap holddown SECONDS` | `trap highpriority prefer|all|none|ASSOCID...`:
+   cntpd's SNMP notifications (sent to snmpd's trap sinks). ntpd's `trap
+   HOST [port N] [interface A]` names a mode-6 trap receiver, which cntpd
+   does not have: accepted with a warning so an ntp.conf still loads. */
+static int parse_trap(Parser *p, int argc, char **argv)
+{
+    CNF_Config *cfg = p->cfg;
+
+    if (strcmp(argv[1], "holddown") == 0) {
+        if (argc != 3)
+            return fail(p, "'trap holddown' takes one value (seconds)");
+        return parse_seconds(p, "trap holddown", argv[2], 0.0, 86400.0, &cfg->trap_holddown);
+    }
+    if (strcmp(argv[1], "highpriority") == 0) {
+        if (argc < 3)
+            return fail(p, "missing argument to 'trap highpriority' (expected prefer, all, "
+                        "none or association ids)");
+        free(cfg->trap_hp_ids);
+        cfg->trap_hp_ids = NULL;
+        cfg->n_trap_hp_ids = 0;
+        if (argc == 3 && strcmp(argv[2], "prefer") == 0) {
+            cfg->trap_highpriority = CNF_TRAP_HP_PREFER;
+            return 0;
+        }
+        if (argc == 3 && strcmp(argv[2], "all") == 0) {
+            cfg->trap_highpriority = CNF_TRAP_HP_ALL;
+            return 0;
+        }
+        if (argc == 3 && strcmp(argv[2], "none") == 0) {
+            cfg->trap_highpriority = CNF_TRAP_HP_NONE;
+            return 0;
+        }
+        if (argc - 2 > CNF_MAX_TRAP_HIGHPRIORITY)
+            return fail(p, "too many association ids in 'trap highpriority' (at most %d)",
+                        CNF_MAX_TRAP_HIGHPRIORITY);
+        cfg->trap_hp_ids = MEM_Malloc((size_t)(argc - 2) * sizeof(*cfg->trap_hp_ids));
+        for (int i = 2; i < argc; i++) {
+            long v;
+            /* AssocIds are 1..65535 (NTPAssocIdentifier of the MIB). */
+            if (parse_number(p, "trap highpriority association id", argv[i], 1, 65535, &v) < 0)
+                return -1;
+            cfg->trap_hp_ids[cfg->n_trap_hp_ids++] = (uint32_t)v;
+        }
+        cfg->trap_highpriority = CNF_TRAP_HP_LIST;
+        return 0;
+    }
+    if (CNF_ValidHost(argv[1]) || argv[1][0] == '[') {
+        warn(p, "'trap %s' ignored: cntpd has no mode 6 trap receivers (its notifications go "
+             "to snmpd's trap sinks)", argv[1]);
+        return 0;
+    }
+    return fail(p, "bad trap arguments (expected 'holddown SECONDS' or 'highpriority "
+                "prefer|all|none|ASSOCID...')");
+}
+
 static int parse_restrict(Parser *p, int argc, char **argv)
 {
     CNF_Config *cfg = p->cfg;
@@ -618,6 +673,7 @@ static const Directive directives[] = {
     { "discard", 2, -1, parse_discard },
     { "tos", 2, -1, parse_tos },
     { "statedir", 1, 1, parse_statedir },
+    { "trap", 1, -1, parse_trap },
 };
 
 /* ------------------------------------------------------------------------
@@ -710,6 +766,7 @@ static int parse(const char *text, size_t len, const char *name, CNF_Config *cfg
     cfg->agentx_enabled = 1;
     cfg->tinker_step = cfg->tinker_stepout = cfg->tinker_panic = cfg->tinker_dispersion = -1.0;
     cfg->tos_maxdist = cfg->tos_holdover = -1.0;
+    cfg->trap_holddown = -1.0;
     RL_DefaultConfig(&cfg->discard);
 
     /* On the heap: the line buffer and token array are ~20 KiB. */
@@ -783,6 +840,7 @@ void CNF_Free(CNF_Config *cfg)
     free(cfg->restricts);
     free(cfg->leapfile);
     free(cfg->statedir);
+    free(cfg->trap_hp_ids);
     for (i = 0; i < cfg->n_warnings; i++)
         free(cfg->warnings[i]);
     free(cfg->warnings);

@@ -23,12 +23,24 @@
 #define CNF_MAX_FILE_SIZE (16u << 20)   /* octets: larger is not a config file */
 #define CNF_DEFAULT_MAXASSOC 64 /* `tos maxassoc` */
 #define CNF_MAX_LINE 4096        /* characters per line, without the line end */
+#define CNF_DEFAULT_TRAP_HOLDDOWN 300.0   /* s, `trap holddown` */
+#define CNF_MAX_TRAP_HIGHPRIORITY 64      /* AssocIds in `trap highpriority ID...` */
 
 typedef enum {
     CNF_ASSOC_SERVER,          /* `server`: client mode */
     CNF_ASSOC_PEER,            /* `peer`: symmetric active */
     CNF_ASSOC_BROADCAST,       /* `broadcast`: we send mode-5 packets there */
 } CNF_AssocType;
+
+/* `trap highpriority`: which associations' reachability changes send
+   ciscoNtpHighPriorityConnFailure/Restore. */
+typedef enum {
+    CNF_TRAP_HP_PREFER,        /* prefer sources; all configured ones when none
+                                  is preferred (the default) */
+    CNF_TRAP_HP_ALL,           /* every configured (config file or SNMP) source */
+    CNF_TRAP_HP_NONE,          /* none: only the general notifications */
+    CNF_TRAP_HP_LIST,          /* the AssocIds listed */
+} CNF_TrapHighPriority;
 
 typedef struct {
     CNF_AssocType type;
@@ -70,6 +82,12 @@ typedef struct {
     double tos_maxdist;       /* s, root distance threshold (1.5) */
     double tos_holdover;      /* s, stay synchronised without a source (3600) */
     int tos_maxassoc;         /* configured + SNMP-created associations at most (64) */
+
+    /* `trap` (SNMP notifications, sent through the AgentX master). */
+    double trap_holddown;     /* s, flap hold-down; negative: not set (300) */
+    CNF_TrapHighPriority trap_highpriority;
+    uint32_t *trap_hp_ids;    /* CNF_TRAP_HP_LIST: the AssocIds */
+    size_t n_trap_hp_ids;
 
     /* `statedir DIR`: where SNMP-created associations are kept across
        restarts; NULL: they are not kept. */
