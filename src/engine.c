@@ -1178,22 +1178,12 @@ static void record_row(const Assoc *a, CTL_Row *row)
 /* What a suspended row shows: its settings, nothing measured. */
 static void parked_report(const Assoc *a, PEER_Report *r)
 {
-    memset(r, 0, sizeof *r);
-    r->assoc_id = a->id;
-    snprintf(r->host, sizeof r->host, "%s", a->host);
-    r->local = a->local;
-    r->mode = a->params.mode;
-    r->configured = a->params.configured;
-    r->prefer = 0;   /* no association, so not the preferred one */
-    r->iburst = a->params.iburst;
-    r->burst = a->params.burst;
-    r->version = a->params.version;
-    r->minpoll = a->params.minpoll;
-    r->maxpoll = a->params.maxpoll;
-    r->hpoll = a->params.minpoll;
-    r->leap = NTP_LEAP_UNSYNC;
-    r->stratum = 16;
-    r->select = PEER_SEL_REJECT;
+    PEER_Params params = a->params;
+
+    params.host = a->host;
+    params.local = a->local;
+    params.prefer = 0;   /* no association, so not the preferred one */
+    PEER_ParamsReport(a->id, &params, r);
 }
 
 size_t CTL_GetRows(PEER_Report **reports, CTL_Row **rows)

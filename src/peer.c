@@ -729,20 +729,30 @@ double PEER_RootDistance(PEER_Instance p, double now)
            p->filter.jitter;
 }
 
-void PEER_GetReport(PEER_Instance p, PEER_Report *r)
+void PEER_ParamsReport(uint32_t assoc_id, const PEER_Params *params, PEER_Report *r)
 {
     memset(r, 0, sizeof *r);
-    r->assoc_id = p->assoc_id;
-    snprintf(r->host, sizeof r->host, "%s", p->host);
+    r->assoc_id = assoc_id;
+    snprintf(r->host, sizeof r->host, "%s", params->host ? params->host : "");
+    r->local = params->local;
+    r->mode = params->mode;
+    r->configured = params->configured;
+    r->prefer = params->prefer;
+    r->iburst = params->iburst;
+    r->burst = params->burst;
+    r->version = params->version;
+    r->minpoll = params->minpoll;
+    r->maxpoll = params->maxpoll;
+    r->hpoll = params->minpoll;
+    r->leap = NTP_LEAP_UNSYNC;
+    r->stratum = NTP_STRATUM_UNSYNC;
+    r->select = PEER_SEL_REJECT;
+}
+
+void PEER_GetReport(PEER_Instance p, PEER_Report *r)
+{
+    PEER_ParamsReport(p->assoc_id, &p->params, r);
     r->addr = p->addr;
-    r->mode = p->params.mode;
-    r->configured = p->params.configured;
-    r->prefer = p->params.prefer;
-    r->iburst = p->params.iburst;
-    r->burst = p->params.burst;
-    r->version = p->params.version;
-    r->minpoll = p->params.minpoll;
-    r->maxpoll = p->params.maxpoll;
     r->hpoll = p->hpoll;
     r->ppoll = p->ppoll;
     r->reach = p->reach;

@@ -173,6 +173,10 @@ uint32_t PEER_GetAssocId(PEER_Instance peer);
 const char *PEER_GetHost(PEER_Instance peer);
 void PEER_GetReport(PEER_Instance peer, PEER_Report *report);
 
+/* The report of an association that does not run (a suspended SNMP row):
+   its settings, nothing measured (leap 3, stratum 16). */
+void PEER_ParamsReport(uint32_t assoc_id, const PEER_Params *params, PEER_Report *report);
+
 /* Peer synchronisation distance at scheduler time `now` (RFC 5905
    root distance: (delay + root delay)/2 + dispersion + root dispersion +
    jitter, aged). */
