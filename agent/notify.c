@@ -258,6 +258,14 @@ void NTF_Event(NTF_State *st, const EVT_Event *ev, int high_priority, double now
     case EVT_PEER_UNREACHABLE:
         reachability(st, ev, high_priority, now);
         break;
+    case EVT_PEER_GONE: {
+        /* Suspended or destroyed by the operator (or dissolved): no
+           failure to report, but it must not count as reachable any more. */
+        Source *s = find(st, ev->assoc_id);
+        if (s)
+            *s = st->src[--st->n];
+        break;
+    }
     }
 }
 

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "control.h"
 #include "counters.h"
+#include "events.h"
 #include "filter.h"
 #include "keys.h"
 #include "leapfile.h"
@@ -588,6 +589,7 @@ static void stop_assoc(Assoc *victim)
             ACC_RemoveSourceRule(PEER_GetAddress(victim->peer));
         RES_Cancel(victim->resolving);
         SCH_RemoveTimer(victim->retry);
+        EVT_Emit(&(EVT_Event){ .type = EVT_PEER_GONE, .assoc_id = victim->id });
         PEER_Destroy(victim->peer);
         victim->peer = NULL;
         victim->resolving = NULL;

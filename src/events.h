@@ -18,6 +18,8 @@ typedef enum {
     EVT_PEER_REACHABLE,      /* assoc_id, addr, reach register */
     EVT_PEER_UNREACHABLE,    /* assoc_id, addr, reach register (0) */
     EVT_SYNC_STATUS,         /* status: new cntpSysSrvStatus value */
+    EVT_PEER_GONE,           /* assoc_id: the association stopped (suspended,
+                                destroyed, dissolved): forget its state */
 } EVT_Type;
 
 typedef struct {

@@ -8,7 +8,22 @@ jobs=${INTEGRATION_JOBS:-4}
 out=$(mktemp -d "${TMPDIR:-/tmp}/cntpd-integration.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
-if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
+if [ $# -gt 0 ]; then
+    tests=("$@")
+else
+    # The slowest tests first, so they overlap the many short ones instead
+    # of running on after them (the suite's wall time is about the longest
+    # test's, not the sum).
+    slow=(t_snmp_trap_flap t_snmp_trap t_proto_symmetric t_proto_ratelimit t_client_chrony
+          t_snmp_set t_proto_broadcast t_proto_auth)
+    tests=()
+    for name in "${slow[@]}"; do
+        [ -f "$here/$name.sh" ] && tests+=("$here/$name.sh")
+    done
+    for t in "$here"/t_*.sh; do
+        case " ${slow[*]} " in *" $(basename "$t" .sh) "*) ;; *) tests+=("$t") ;; esac
+    done
+fi
 
 running=0
 for t in "${tests[@]}"; do
