@@ -80,6 +80,17 @@ static const SIM_Scenario scenarios[] = {
         START, VM_BUMPS, .bad_server = -1,
     },
     {
+        /* The same jumps, but silent: a clocksource glitch rather than a
+           hypervisor setting the clock, so nothing tells cntpd; it sees the
+           jump at its next poll and confirms it with a burst. */
+        .name = "vm-glitch",
+        .summary = "vm-bumps, but the jumps are not announced to cntpd",
+        .n_servers = 1,
+        .servers = { SERVER("10.0.0.1", 0.0, LAN, LAN) },
+        START, .bump_interval = 5000.0, .bump_size = 0.132, .bump_announced = 0,
+        .bad_server = -1,
+    },
+    {
         .name = "vm-bumps-x",
         .summary = "vm-bumps with -x (slew only)",
         .n_servers = 1,
