@@ -3,7 +3,8 @@
  * in cntpPeersVarTable): add an association under an AssocId the manager
  * chose, suspend and resume it, change it while suspended, remove it, and
  * keep the SNMP-made ones in the state file (state.h). Implemented in
- * engine.c, which owns the association table; agent/ never sees it.
+ * control.c over the association table engine.c owns (engine_priv.h);
+ * agent/ never sees that table.
  *
  * Rows have an origin: the config file (`server`/`peer`/`broadcast`
  * lines), SNMP, or ephemeral (mobilised by a packet). Only SNMP rows can be

@@ -1,5 +1,6 @@
 /* engine — see engine.h. */
 #include "engine.h"
+#include "engine_priv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,10 +27,7 @@
 #include "resolve.h"
 #include "sched.h"
 #include "server.h"
-#include "state.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
 
 /* Name resolution retry: first after 2 s, doubling to at most 1024 s, so a
    daemon started before the network or DNS is up finds its servers soon
@@ -43,40 +41,19 @@
 /* Host (255) + " (" + address + ")". */
 #define LABEL_LEN (256 + ADDR_STRLEN + 4)
 
-/* An association, or a row of cntpPeersVarTable without one (suspended:
-   peer NULL, kept on the `parked` list). The parameters are kept so a
-   suspended row can be resumed as it was. */
-typedef struct Assoc {
-    PEER_Instance peer;
-    uint32_t id;
-    CTL_Origin origin;
-    PEER_Params params;          /* params.host points to `host` */
-    char host[CTL_HOST_LEN];
-    NTP_Addr local;              /* source address asked for over SNMP; len 0: any */
-    int start_pending;           /* loaded from the state file as active */
-    /* prefer asked for (config `prefer`, cntpPeersPrefPeer true): the order
-       it was set in, 0 not; params.prefer is whether the peer has it now
-       (see effective_prefer). */
-    uint32_t prefer_seq;
-    uint16_t port;
-    RES_Request resolving;
-    SCH_Timer retry;
-    double retry_interval;
-    struct Assoc *next;
-} Assoc;
 
-static Assoc *assocs;            /* in AssocId order */
-static size_t n_assocs;
-static Assoc *parked;            /* suspended rows, in AssocId order */
+Assoc *eng_assocs;            /* in AssocId order */
+size_t eng_n_assocs;
+Assoc *eng_parked;            /* suspended rows, in AssocId order */
 static uint32_t last_assoc_id;
 /* AssocIds used and removed in this run: never handed out again. */
-static uint32_t *retired;
-static size_t n_retired, retired_cap;
-static int max_assocs = CNF_DEFAULT_MAXASSOC;
-static char *state_path;         /* statedir/STATE_FILE_NAME, NULL: none */
-static uint32_t prefer_clock;    /* the last prefer_seq handed out */
-static int local_stratum;        /* cntpSysStratum written (1..15), 0 never */
-static uint64_t leap_announced_at; /* when the leap announced over SNMP takes effect */
+uint32_t *eng_retired;
+size_t eng_n_retired, eng_retired_cap;
+int eng_max_assocs = CNF_DEFAULT_MAXASSOC;
+char *eng_state_path;         /* statedir/STATE_FILE_NAME, NULL: none */
+uint32_t eng_prefer_clock;    /* the last prefer_seq handed out */
+int eng_local_stratum;        /* cntpSysStratum written (1..15), 0 never */
+uint64_t eng_leap_announced_at; /* when the leap announced over SNMP takes effect */
 static SCH_Timer resolve_check, housekeeping, drift_timer;
 
 /* Ephemeral associations (symmetric passive, broadcast client) at most:
@@ -115,12 +92,6 @@ static int startup_settled;
 #define CONFIRM_BURST_INTERVAL 16.0
 
 static void start_resolve(Assoc *a);
-static void remove_assoc(Assoc *victim);
-static int id_in_use(uint32_t id);
-static int id_retired(uint32_t id);
-static size_t load_state(const char *statedir);
-static void start_loaded(size_t n);
-static int effective_prefer(const Assoc *a);
 
 static const char *peer_label(PEER_Instance p, char *buf, size_t len)
 {
@@ -176,7 +147,7 @@ static void check_resolve(void *arg)
 {
     (void)arg;
     resolve_check = SCH_AddTimer(RESOLVE_CHECK_INTERVAL, check_resolve, NULL);
-    for (Assoc *a = assocs; a; a = a->next) {
+    for (Assoc *a = eng_assocs; a; a = a->next) {
         if (!a->resolving && !a->retry && PEER_WantsResolve(a->peer)) {
             LOG(LOGS_INFO, "association %u: %s unreachable for long, resolving it again",
                 PEER_GetAssocId(a->peer), PEER_GetHost(a->peer));
@@ -216,7 +187,7 @@ static void update_system(double now, const SEL_Result *res, const PEER_SelectIn
     struct timespec wall;
     CLK_ReadTime(&wall);
     uint64_t now_ntp = (uint64_t)wall.tv_sec + NTP_UNIX_EPOCH_OFFSET;
-    for (Assoc *a = assocs; a; a = a->next) {
+    for (Assoc *a = eng_assocs; a; a = a->next) {
         PEER_SelStatus st = PEER_GetSelectStatus(a->peer);
         if (st != PEER_SEL_CANDIDATE && st != PEER_SEL_SYSPEER)
             continue;
@@ -277,10 +248,10 @@ static void set_once(const SEL_Result *res)
 
 static PEER_Instance *peer_array(size_t *n)
 {
-    PEER_Instance *peers = MEM_Calloc(n_assocs, sizeof *peers);
+    PEER_Instance *peers = MEM_Calloc(eng_n_assocs, sizeof *peers);
     size_t i = 0;
 
-    for (Assoc *a = assocs; a; a = a->next)
+    for (Assoc *a = eng_assocs; a; a = a->next)
         peers[i++] = a->peer;
     *n = i;
     return peers;
@@ -291,7 +262,7 @@ static int startup_gate(double now)
     if (startup_settled)
         return 1;
     if (now - start_time < STARTUP_WAIT_MAX) {
-        for (Assoc *a = assocs; a; a = a->next) {
+        for (Assoc *a = eng_assocs; a; a = a->next) {
             PEER_Report r;
             PEER_GetReport(a->peer, &r);
             /* A broadcaster only sends: nothing to wait for. */
@@ -309,7 +280,7 @@ static void burst_all(const char *why)
 {
     int n = 0;
 
-    for (Assoc *a = assocs; a; a = a->next)
+    for (Assoc *a = eng_assocs; a; a = a->next)
         if (PEER_GetMode(a->peer) != NTP_MODE_BROADCAST)
             n += PEER_Burst(a->peer, CONFIRM_BURST, CONFIRM_BURST_INTERVAL);
     if (n)
@@ -461,13 +432,13 @@ static void housekeeping_timeout(void *arg)
 {
     (void)arg;
     housekeeping = SCH_AddTimer(ENG_HOUSEKEEPING_INTERVAL, housekeeping_timeout, NULL);
-    for (Assoc *a = assocs, *next; a; a = next) {
+    for (Assoc *a = eng_assocs, *next; a; a = next) {
         next = a->next;
         if (PEER_ShouldDissolve(a->peer)) {
             char label[LABEL_LEN];
             LOG(LOGS_INFO, "association %u: %s is gone: association dissolved",
                 PEER_GetAssocId(a->peer), peer_label(a->peer, label, sizeof label));
-            remove_assoc(a);
+            eng_remove_assoc(a);
         }
     }
     select_sources(NULL, 0);
@@ -493,16 +464,16 @@ static void drift_timeout(void *arg)
 
 /* The next AssocId for an association cntpd makes itself (config file,
    mobilised): above every id handed out so far, skipping those a manager
-   took or that were retired. */
+   took or that were eng_retired. */
 static uint32_t next_auto_id(void)
 {
     do
         ++last_assoc_id;
-    while (id_in_use(last_assoc_id) || id_retired(last_assoc_id));
+    while (eng_id_in_use(last_assoc_id) || eng_id_retired(last_assoc_id));
     return last_assoc_id;
 }
 
-static void insert_sorted(Assoc **list, Assoc *a)
+void eng_insert_sorted(Assoc **list, Assoc *a)
 {
     Assoc **pa = list;
     while (*pa && (*pa)->id < a->id)
@@ -511,26 +482,26 @@ static void insert_sorted(Assoc **list, Assoc *a)
     *pa = a;
 }
 
-/* Give a (new or parked, unlinked) record its peer and put it on the
+/* Give a (new or eng_parked, unlinked) record its peer and put it on the
    association list; `addr` known already (mobilised from a packet) or NULL
    to resolve the host. */
-static void start_assoc(Assoc *a, const NTP_Addr *addr)
+void eng_start_assoc(Assoc *a, const NTP_Addr *addr)
 {
     a->params.host = a->host;
     a->params.local = a->local;
-    a->params.prefer = effective_prefer(a);
+    a->params.prefer = eng_effective_prefer(a);
     a->peer = PEER_Create(a->id, &a->params, peer_updated, NULL);
     a->port = a->params.port;
     a->retry_interval = RESOLVE_RETRY_MIN;
-    insert_sorted(&assocs, a);
-    n_assocs++;
+    eng_insert_sorted(&eng_assocs, a);
+    eng_n_assocs++;
     if (addr)
         set_peer_address(a, addr);
     else
         start_resolve(a);
 }
 
-static Assoc *new_record(uint32_t id, CTL_Origin origin, const PEER_Params *params)
+Assoc *eng_new_record(uint32_t id, CTL_Origin origin, const PEER_Params *params)
 {
     Assoc *a = MEM_New(Assoc);
 
@@ -546,8 +517,8 @@ static Assoc *new_record(uint32_t id, CTL_Origin origin, const PEER_Params *para
    NULL to resolve params->host. */
 static Assoc *add_peer(const PEER_Params *params, const NTP_Addr *addr, CTL_Origin origin)
 {
-    Assoc *a = new_record(0, origin, params);
-    start_assoc(a, addr);
+    Assoc *a = eng_new_record(0, origin, params);
+    eng_start_assoc(a, addr);
     return a;
 }
 
@@ -568,17 +539,17 @@ static Assoc *add_assoc(const CNF_Assoc *c)
         .configured = 1,
     };
 
-    Assoc *a = new_record(0, CTL_ORIGIN_CONFIG, &params);
-    a->prefer_seq = c->prefer ? ++prefer_clock : 0;
-    start_assoc(a, NULL);
+    Assoc *a = eng_new_record(0, CTL_ORIGIN_CONFIG, &params);
+    a->prefer_seq = c->prefer ? ++eng_prefer_clock : 0;
+    eng_start_assoc(a, NULL);
     return a;
 }
 
 /* Stop an association and take it off the list; the record stays (to
-   be parked or freed). */
-static void stop_assoc(Assoc *victim)
+   be eng_parked or freed). */
+void eng_stop_assoc(Assoc *victim)
 {
-    for (Assoc **pa = &assocs; *pa; pa = &(*pa)->next) {
+    for (Assoc **pa = &eng_assocs; *pa; pa = &(*pa)->next) {
         if (*pa != victim)
             continue;
         *pa = victim->next;
@@ -594,35 +565,35 @@ static void stop_assoc(Assoc *victim)
         victim->peer = NULL;
         victim->resolving = NULL;
         victim->retry = NULL;
-        n_assocs--;
+        eng_n_assocs--;
         return;
     }
 }
 
-static void retire_id(uint32_t id)
+void eng_retire_id(uint32_t id)
 {
-    if (n_retired == retired_cap) {
-        retired_cap = retired_cap ? retired_cap * 2 : 16;
-        retired = MEM_Realloc(retired, retired_cap * sizeof *retired);
+    if (eng_n_retired == eng_retired_cap) {
+        eng_retired_cap = eng_retired_cap ? eng_retired_cap * 2 : 16;
+        eng_retired = MEM_Realloc(eng_retired, eng_retired_cap * sizeof *eng_retired);
     }
-    retired[n_retired++] = id;
+    eng_retired[eng_n_retired++] = id;
 }
 
 /* Remove an association (ephemeral ones whose peer went away, SNMP
    destroy). Its AssocId is not reused. */
-static void remove_assoc(Assoc *victim)
+void eng_remove_assoc(Assoc *victim)
 {
     if (victim->origin == CTL_ORIGIN_EPHEMERAL)
         n_ephemeral--;
-    stop_assoc(victim);
-    retire_id(victim->id);
+    eng_stop_assoc(victim);
+    eng_retire_id(victim->id);
     free(victim);
 }
 
 /* The association whose peer is `remote` (address and port), if any. */
 static Assoc *find_assoc(const NTP_Addr *remote)
 {
-    for (Assoc *a = assocs; a; a = a->next) {
+    for (Assoc *a = eng_assocs; a; a = a->next) {
         const NTP_Addr *pa = PEER_GetAddress(a->peer);
         if (pa->len && ADDR_Equal(pa, remote))
             return a;
@@ -958,26 +929,26 @@ int ENG_Init(const CNF_Config *cfg)
     if (NIO_Init(cfg->port, NULL, NULL, server_rx, NULL) < 0)
         return -1;
     RES_Init();
-    max_assocs = cfg->tos_maxassoc > 0 ? cfg->tos_maxassoc : CNF_DEFAULT_MAXASSOC;
-    if (cfg->n_assocs > (size_t)max_assocs)
+    eng_max_assocs = cfg->tos_maxassoc > 0 ? cfg->tos_maxassoc : CNF_DEFAULT_MAXASSOC;
+    if (cfg->n_assocs > (size_t)eng_max_assocs)
         LOG(LOGS_WARN, "%zu associations in the configuration, more than tos maxassoc %d: "
-            "no room for SNMP-created ones", cfg->n_assocs, max_assocs);
-    /* SNMP rows first, parked, so their AssocIds are taken before the
+            "no room for SNMP-created ones", cfg->n_assocs, eng_max_assocs);
+    /* SNMP rows first, eng_parked, so their AssocIds are taken before the
        config file's associations are numbered; then those are started. */
-    size_t n_loaded = load_state(cfg->statedir);
+    size_t n_loaded = eng_load_state(cfg->statedir);
     for (size_t i = 0; i < cfg->n_assocs; i++)
         add_assoc(&cfg->assocs[i]);
     /* The state file keeps the order SNMP rows asked for prefer in; the
        config file's prefer lines count as set before all of them. */
-    uint32_t base = prefer_clock;
-    for (Assoc *a = parked; a; a = a->next) {
+    uint32_t base = eng_prefer_clock;
+    for (Assoc *a = eng_parked; a; a = a->next) {
         if (a->prefer_seq) {
             a->prefer_seq += base;
-            if (a->prefer_seq > prefer_clock)
-                prefer_clock = a->prefer_seq;
+            if (a->prefer_seq > eng_prefer_clock)
+                eng_prefer_clock = a->prefer_seq;
         }
     }
-    start_loaded(n_loaded);
+    eng_start_loaded(n_loaded);
     resolve_check = SCH_AddTimer(RESOLVE_CHECK_INTERVAL, check_resolve, NULL);
     housekeeping = SCH_AddTimer(ENG_HOUSEKEEPING_INTERVAL, housekeeping_timeout, NULL);
     if (driftfile)
@@ -988,29 +959,29 @@ int ENG_Init(const CNF_Config *cfg)
 void ENG_Fini(void)
 {
     write_drift();
-    while (assocs) {
-        Assoc *a = assocs;
-        assocs = a->next;
+    while (eng_assocs) {
+        Assoc *a = eng_assocs;
+        eng_assocs = a->next;
         RES_Cancel(a->resolving);
         SCH_RemoveTimer(a->retry);
         PEER_Destroy(a->peer);
         free(a);
     }
-    while (parked) {
-        Assoc *a = parked;
-        parked = a->next;
+    while (eng_parked) {
+        Assoc *a = eng_parked;
+        eng_parked = a->next;
         free(a);
     }
-    n_assocs = 0;
+    eng_n_assocs = 0;
     last_assoc_id = 0;
-    prefer_clock = 0;
-    local_stratum = 0;
-    leap_announced_at = 0;
-    free(retired);
-    retired = NULL;
-    n_retired = retired_cap = 0;
-    free(state_path);
-    state_path = NULL;
+    eng_prefer_clock = 0;
+    eng_local_stratum = 0;
+    eng_leap_announced_at = 0;
+    free(eng_retired);
+    eng_retired = NULL;
+    eng_n_retired = eng_retired_cap = 0;
+    free(eng_state_path);
+    eng_state_path = NULL;
     sys_peer = NULL;
     SCH_RemoveTimer(resolve_check);
     SCH_RemoveTimer(housekeeping);
@@ -1056,15 +1027,15 @@ void ENG_GetSystemReport(ENG_SystemReport *r)
     r->synchronised = synchronised;
     r->holdover = in_holdover;
     r->monitor_only = !CLK_CanAdjust();
-    r->n_assocs = n_assocs;
+    r->n_assocs = eng_n_assocs;
 }
 
 size_t ENG_GetPeerReports(PEER_Report **reports)
 {
     size_t i = 0;
 
-    *reports = MEM_Calloc(n_assocs, sizeof **reports);
-    for (Assoc *a = assocs; a; a = a->next)
+    *reports = MEM_Calloc(eng_n_assocs, sizeof **reports);
+    for (Assoc *a = eng_assocs; a; a = a->next)
         PEER_GetReport(a->peer, &(*reports)[i++]);
     return i;
 }
@@ -1103,573 +1074,3 @@ void ENG_LogStatus(void)
     LOG(LOGS_INFO, "counters: %s", line);
 }
 
-/* ------------------------------------------------------------------------
- * Control API (control.h): rows of cntpPeersVarTable made over SNMP.
- */
-
-static Assoc *find_id(Assoc *list, uint32_t id)
-{
-    for (Assoc *a = list; a && a->id <= id; a = a->next)
-        if (a->id == id)
-            return a;
-    return NULL;
-}
-
-static int id_in_use(uint32_t id)
-{
-    return find_id(assocs, id) || find_id(parked, id);
-}
-
-static int id_retired(uint32_t id)
-{
-    for (size_t i = 0; i < n_retired; i++)
-        if (retired[i] == id)
-            return 1;
-    return 0;
-}
-
-static void unretire_id(uint32_t id)
-{
-    for (size_t i = 0; i < n_retired; i++) {
-        if (retired[i] == id) {
-            retired[i] = retired[--n_retired];
-            return;
-        }
-    }
-}
-
-/* Config-file and SNMP rows count against `tos maxassoc`; ephemeral ones
-   have their own bound (MAX_EPHEMERAL), so strangers cannot use up room
-   meant for the operator's sources. */
-static size_t counted_rows(void)
-{
-    size_t n = 0;
-    for (Assoc *a = assocs; a; a = a->next)
-        n += a->origin != CTL_ORIGIN_EPHEMERAL;
-    for (Assoc *a = parked; a; a = a->next)
-        n++;
-    return n;
-}
-
-const char *CTL_StatusName(CTL_Status status)
-{
-    static const char *const names[] = {
-        "ok", "bad AssocId", "AssocId in use", "AssocId used earlier in this run",
-        "no such row", "mode not creatable", "bad address or name", "no address",
-        "not a local address", "tos maxassoc reached", "row not created over SNMP",
-        "row is active", "stratum not 1..15", "local stratum is not 1",
-        "not within 28 days before the end of the month",
-    };
-    return (size_t)status < sizeof names / sizeof names[0] ? names[status] : "?";
-}
-
-static void record_row(const Assoc *a, CTL_Row *row)
-{
-    memset(row, 0, sizeof *row);
-    row->id = a->id;
-    row->active = a->peer != NULL;
-    row->origin = a->origin;
-    row->spec.mode = a->params.mode;
-    snprintf(row->spec.host, sizeof row->spec.host, "%s", a->host);
-    row->spec.prefer = a->prefer_seq != 0;
-    row->spec.local = a->local;
-    row->prefer_order = a->prefer_seq;
-    row->prefer_effective = a->peer && a->params.prefer;
-}
-
-/* What a suspended row shows: its settings, nothing measured. */
-static void parked_report(const Assoc *a, PEER_Report *r)
-{
-    PEER_Params params = a->params;
-
-    params.host = a->host;
-    params.local = a->local;
-    params.prefer = 0;   /* no association, so not the preferred one */
-    PEER_ParamsReport(a->id, &params, r);
-}
-
-size_t CTL_GetRows(PEER_Report **reports, CTL_Row **rows)
-{
-    size_t n = n_assocs, i = 0;
-
-    for (Assoc *a = parked; a; a = a->next)
-        n++;
-    *reports = MEM_Calloc(n, sizeof **reports);
-    *rows = MEM_Calloc(n, sizeof **rows);
-    for (Assoc *a = assocs, *p = parked; a || p; i++) {
-        if (a && (!p || a->id < p->id)) {
-            PEER_GetReport(a->peer, &(*reports)[i]);
-            record_row(a, &(*rows)[i]);
-            a = a->next;
-        } else {
-            parked_report(p, &(*reports)[i]);
-            record_row(p, &(*rows)[i]);
-            p = p->next;
-        }
-    }
-    return i;
-}
-
-int CTL_Find(uint32_t id, CTL_Row *row)
-{
-    Assoc *a = find_id(assocs, id);
-
-    if (!a)
-        a = find_id(parked, id);
-    if (!a)
-        return 0;
-    record_row(a, row);
-    return 1;
-}
-
-CTL_Status CTL_CheckCreate(uint32_t id)
-{
-    if (id == 0 || id > CTL_MAX_ASSOC_ID)
-        return CTL_BAD_ID;
-    if (id_in_use(id))
-        return CTL_EXISTS;
-    if (id_retired(id))
-        return CTL_RETIRED;
-    if (counted_rows() >= (size_t)max_assocs)
-        return CTL_FULL;
-    return CTL_OK;
-}
-
-int CTL_IsLocalAddress(const NTP_Addr *addr)
-{
-    NTP_Addr probe = *addr;
-    int fd, ok;
-
-    if (!addr->len)
-        return 0;
-    /* Binding (port 0) succeeds only for an address of this host; the
-       socket is closed at once, nothing is sent. */
-    ADDR_SetPort(&probe, 0);
-    fd = socket(ADDR_Family(&probe), SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    ok = bind(fd, (const struct sockaddr *)&probe.u, probe.len) == 0;
-    close(fd);
-    return ok;
-}
-
-CTL_Status CTL_CheckSpec(const CTL_Spec *spec)
-{
-    if (spec->mode != NTP_MODE_SYM_ACTIVE && spec->mode != NTP_MODE_CLIENT &&
-        spec->mode != NTP_MODE_BROADCAST)
-        return CTL_BAD_MODE;
-    if (spec->host[0] && !CNF_ValidHost(spec->host))
-        return CTL_BAD_HOST;
-    if (spec->local.len && !CTL_IsLocalAddress(&spec->local))
-        return CTL_NOT_LOCAL;
-    return CTL_OK;
-}
-
-/* PEER_Params of an SNMP row: like `server HOST iburst` (client) or
-   `peer HOST` / `broadcast HOST`, standard port, default polls. */
-static void snmp_params(const CTL_Spec *spec, PEER_Params *params)
-{
-    *params = (PEER_Params){
-        .mode = spec->mode,
-        .host = spec->host,
-        .port = CNF_DEFAULT_PORT,
-        .minpoll = CNF_DEFAULT_MINPOLL,
-        .maxpoll = CNF_DEFAULT_MAXPOLL,
-        .version = CNF_DEFAULT_VERSION,
-        .iburst = spec->mode == NTP_MODE_CLIENT,
-        .prefer = spec->prefer,
-        .configured = 0,
-    };
-}
-
-/* Does `a` (active, or about to be started) get prefer? Config rows
-   asking for it always do (ntpd honours every `prefer` line); an SNMP row
-   only when no active config row has it and no active SNMP row asked for
-   it earlier: "if several are true, the first one set wins". */
-static int effective_prefer(const Assoc *a)
-{
-    if (!a->prefer_seq || a->origin == CTL_ORIGIN_EPHEMERAL)
-        return 0;
-    if (a->origin == CTL_ORIGIN_CONFIG)
-        return 1;
-    for (const Assoc *b = assocs; b; b = b->next) {
-        if (b == a || !b->prefer_seq)
-            continue;
-        if (b->origin == CTL_ORIGIN_CONFIG ||
-            (b->origin == CTL_ORIGIN_SNMP &&
-             (b->prefer_seq < a->prefer_seq || (b->prefer_seq == a->prefer_seq && b->id < a->id))))
-            return 0;
-    }
-    return 1;
-}
-
-/* After a row changed: give prefer to the association that should have
-   it now and take it from the one that should not. A peer takes prefer at
-   creation, so those associations restart (a prefer change is rare, an
-   operator's decision). Restarting one does not change who should have
-   it, so each is restarted at most once. */
-static void reconcile_prefer(void)
-{
-    for (Assoc *a = assocs; a;) {
-        int want = effective_prefer(a);
-        if (a->origin == CTL_ORIGIN_EPHEMERAL || a->params.prefer == want) {
-            a = a->next;
-            continue;
-        }
-        LOG(LOGS_INFO, "association %u: %s %s the preferred source", a->id, a->host,
-            want ? "is now" : "is no longer");
-        stop_assoc(a);
-        start_assoc(a, NULL);
-        a = assocs;
-    }
-}
-
-static void unlink_parked(Assoc *a)
-{
-    for (Assoc **pa = &parked; *pa; pa = &(*pa)->next) {
-        if (*pa == a) {
-            *pa = a->next;
-            a->next = NULL;
-            return;
-        }
-    }
-}
-
-static void log_row(const char *what, const Assoc *a)
-{
-    LOG(LOGS_INFO, "association %u: %s over SNMP (%s %s%s)", a->id, what,
-        PEER_ModeName(a->params.mode), a->host[0] ? a->host : "no address yet",
-        a->prefer_seq ? " prefer" : "");
-}
-
-CTL_Status CTL_Create(uint32_t id, const CTL_Spec *spec, int active)
-{
-    CTL_Status st = CTL_CheckCreate(id);
-    PEER_Params params;
-
-    if (st == CTL_OK)
-        st = CTL_CheckSpec(spec);
-    if (st == CTL_OK && active && !spec->host[0])
-        st = CTL_NO_HOST;
-    if (st != CTL_OK)
-        return st;
-    snmp_params(spec, &params);
-    Assoc *a = new_record(id, CTL_ORIGIN_SNMP, &params);
-    a->local = spec->local;
-    a->prefer_seq = spec->prefer ? ++prefer_clock : 0;
-    if (active) {
-        start_assoc(a, NULL);
-    } else {
-        insert_sorted(&parked, a);
-    }
-    log_row(active ? "created" : "created, not in service", a);
-    reconcile_prefer();
-    return CTL_OK;
-}
-
-CTL_Status CTL_SetActive(uint32_t id, int active)
-{
-    Assoc *a = find_id(assocs, id);
-
-    if (a) {
-        if (a->origin == CTL_ORIGIN_EPHEMERAL)
-            return CTL_NOT_OURS;
-        if (!active) {
-            stop_assoc(a);
-            insert_sorted(&parked, a);
-            LOG(LOGS_INFO, "association %u: %s suspended over SNMP", a->id, a->host);
-            reconcile_prefer();
-        }
-        return CTL_OK;
-    }
-    a = find_id(parked, id);
-    if (!a)
-        return CTL_NO_SUCH;
-    if (active) {
-        if (!a->host[0])
-            return CTL_NO_HOST;
-        unlink_parked(a);
-        start_assoc(a, NULL);
-        LOG(LOGS_INFO, "association %u: %s resumed over SNMP", a->id, a->host);
-        reconcile_prefer();
-    }
-    return CTL_OK;
-}
-
-CTL_Status CTL_Update(uint32_t id, const CTL_Spec *spec)
-{
-    Assoc *live = find_id(assocs, id), *a = live ? live : find_id(parked, id);
-    CTL_Status st;
-
-    if (!a)
-        return CTL_NO_SUCH;
-    if (a->origin != CTL_ORIGIN_SNMP)
-        return CTL_NOT_OURS;
-    if ((st = CTL_CheckSpec(spec)) != CTL_OK)
-        return st;
-    if (live && (spec->mode != a->params.mode || strcmp(spec->host, a->host) != 0 ||
-                 spec->local.len != a->local.len ||
-                 (spec->local.len && !ADDR_EqualHost(&spec->local, &a->local))))
-        return CTL_ACTIVE;
-    /* Asking for prefer again keeps the row's place in the order. */
-    if (!spec->prefer != !a->prefer_seq)
-        a->prefer_seq = spec->prefer ? ++prefer_clock : 0;
-    if (!live) {
-        unlink_parked(a);
-        PEER_Params params;
-        snmp_params(spec, &params);
-        a->params = params;
-        snprintf(a->host, sizeof a->host, "%s", spec->host);
-        a->params.host = a->host;
-        a->local = spec->local;
-        insert_sorted(&parked, a);
-    }
-    /* An active row only changes prefer here: whether its association
-       (or another) has it now is for reconcile_prefer. */
-    log_row("changed", a);
-    reconcile_prefer();
-    return CTL_OK;
-}
-
-CTL_Status CTL_Remove(uint32_t id, int retire)
-{
-    Assoc *a = find_id(assocs, id);
-
-    if (!a)
-        a = find_id(parked, id);
-    if (!a)
-        return CTL_NO_SUCH;
-    if (a->origin != CTL_ORIGIN_SNMP)
-        return CTL_NOT_OURS;
-    if (a->peer) {
-        remove_assoc(a);
-    } else {
-        unlink_parked(a);
-        retire_id(a->id);
-        free(a);
-    }
-    if (!retire)
-        unretire_id(id);
-    LOG(LOGS_INFO, "association %u: %s over SNMP", id, retire ? "destroyed" : "creation undone");
-    reconcile_prefer();
-    return CTL_OK;
-}
-
-CTL_Status CTL_Restore(const CTL_Row *row)
-{
-    Assoc *a = find_id(assocs, row->id);
-
-    if (!a)
-        a = find_id(parked, row->id);
-    if (a && a->origin != CTL_ORIGIN_SNMP)
-        return CTL_NOT_OURS;
-    if (a)
-        CTL_Remove(row->id, 0);
-    unretire_id(row->id);
-    PEER_Params params;
-    snmp_params(&row->spec, &params);
-    a = new_record(row->id, CTL_ORIGIN_SNMP, &params);
-    a->local = row->spec.local;
-    /* Back in its old place in the prefer order. */
-    a->prefer_seq = !row->spec.prefer ? 0 : row->prefer_order ? row->prefer_order : ++prefer_clock;
-    if (row->active && row->spec.host[0])
-        start_assoc(a, NULL);
-    else
-        insert_sorted(&parked, a);
-    reconcile_prefer();
-    return CTL_OK;
-}
-
-static uint64_t wall_ntp(void)
-{
-    struct timespec ts;
-    CLK_ReadTime(&ts);
-    return (uint64_t)ts.tv_sec + NTP_UNIX_EPOCH_OFFSET;
-}
-
-int CTL_GetLocalStratum(void)
-{
-    return local_stratum;
-}
-
-CTL_Status CTL_SetLocalStratum(int stratum)
-{
-    if (stratum < 0 || stratum > 15)
-        return CTL_BAD_STRATUM;
-    if (stratum != local_stratum)
-        LOG(LOGS_INFO, "local stratum %d set over SNMP (cntpSysStratum; used by a local "
-            "clock source)", stratum);
-    local_stratum = stratum;
-    return CTL_OK;
-}
-
-CTL_Status CTL_CheckLeap(int direction, int stratum)
-{
-    if (!direction)
-        return CTL_OK;   /* withdrawing is always safe */
-    if (stratum != 1)
-        return CTL_NOT_PRIMARY;
-    uint64_t now = wall_ntp();
-    if (!LEAP_ShouldAnnounce(now, LPS_EndOfMonth(now)))
-        return CTL_LEAP_WINDOW;
-    return CTL_OK;
-}
-
-/* The stratum rule is the caller's (CTL_CheckLeap with the stratum the
-   whole request leaves): undoing a request must be able to put back what
-   was there. */
-CTL_Status CTL_AnnounceLeap(int direction)
-{
-    uint64_t now = wall_ntp();
-
-    if (LPS_Announce(direction, now) < 0)
-        return CTL_LEAP_WINDOW;
-    leap_announced_at = direction ? LPS_EndOfMonth(now) : 0;
-    LOG(LOGS_INFO, direction ? "leap second %s at the end of this month announced over SNMP "
-        "(cntpSysLeap)" : "leap second announcement withdrawn over SNMP%s (cntpSysLeap)",
-        direction > 0 ? "insertion" : direction < 0 ? "deletion" : "");
-    return CTL_OK;
-}
-
-int CTL_GetAnnouncedLeap(void)
-{
-    /* Until the leap has passed (LPS_Decide forgets it only when the
-       selection runs). */
-    if (!LPS_Announced() || wall_ntp() >= leap_announced_at)
-        return 0;
-    return LPS_Announced();
-}
-
-int CTL_SaveState(void)
-{
-    STATE_Row *rows;
-    size_t n = 0;
-    char err[512];
-    int rc;
-
-    if (!state_path)
-        return 0;
-    rows = MEM_Calloc(n_assocs + 1 + counted_rows(), sizeof *rows);
-    for (Assoc *a = assocs, *p = parked; a || p;) {
-        Assoc *next;
-        if (a && (!p || a->id < p->id)) {
-            next = a;
-            a = a->next;
-        } else {
-            next = p;
-            p = p->next;
-        }
-        if (next->origin != CTL_ORIGIN_SNMP)
-            continue;
-        STATE_Row *r = &rows[n++];
-        r->id = next->id;
-        r->active = next->peer != NULL;
-        r->mode = next->params.mode;
-        r->prefer = next->prefer_seq;
-        snprintf(r->host, sizeof r->host, "%s", next->host);
-        if (next->local.len)
-            ADDR_HostString(&next->local, r->local, sizeof r->local);
-    }
-    STATE_System sys = { .local_stratum = local_stratum, .leap = CTL_GetAnnouncedLeap() };
-    if (sys.leap)
-        sys.leap_at = leap_announced_at;
-    rc = STATE_Write(state_path, &sys, rows, n, err, sizeof err);
-    free(rows);
-    if (rc < 0)
-        LOG(LOGS_ERR, "state file: %s", err);
-    return rc;
-}
-
-/* The cntpSystem settings of the state file: the local stratum, and a
-   leap announcement as long as it is for the end of this month (one for
-   a month that is over has been done, or missed while cntpd was down). */
-static void load_system(const STATE_System *sys)
-{
-    local_stratum = sys->local_stratum;
-    if (local_stratum)
-        LOG(LOGS_INFO, "state file: local stratum %d (cntpSysStratum)", local_stratum);
-    if (!sys->leap)
-        return;
-    uint64_t now = wall_ntp();
-    if (sys->leap_at != LPS_EndOfMonth(now) || local_stratum != 1 ||
-        LPS_Announce(sys->leap, now) < 0) {
-        LOG(LOGS_INFO, "state file: leap second announcement for %llu (NTP) dropped: %s",
-            (unsigned long long)sys->leap_at,
-            local_stratum != 1 ? "local stratum is not 1" : "not for the end of this month");
-        return;
-    }
-    leap_announced_at = sys->leap_at;
-    LOG(LOGS_INFO, "state file: leap second %s at the end of this month announced (cntpSysLeap)",
-        sys->leap > 0 ? "insertion" : "deletion");
-}
-
-/* Read the state file into parked SNMP rows (their AssocIds taken before
-   the config file's associations are numbered); returns how many. */
-static size_t load_state(const char *statedir)
-{
-    STATE_Row *rows;
-    size_t n, loaded = 0;
-    char err[1024];
-
-    if (!statedir) {
-        LOG(LOGS_INFO, "no statedir: associations created over SNMP will not survive a "
-            "restart");
-        return 0;
-    }
-    size_t len = strlen(statedir) + sizeof STATE_FILE_NAME + 2;
-    state_path = MEM_Malloc(len);
-    snprintf(state_path, len, "%s/%s", statedir, STATE_FILE_NAME);
-    STATE_System sys;
-    int rc = STATE_Read(state_path, &sys, &rows, &n, err, sizeof err);
-    if (rc == -1) {
-        LOG(LOGS_ERR, "state file: %s; starting without the SNMP-created associations", err);
-        return 0;
-    }
-    if (rc == -2) {
-        LOG(LOGS_ERR, "state file: %s", err);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        CTL_Spec spec = { .mode = rows[i].mode, .prefer = rows[i].prefer };
-        snprintf(spec.host, sizeof spec.host, "%s", rows[i].host);
-        if (rows[i].local[0] && ADDR_Parse(rows[i].local, 0, &spec.local) < 0) {
-            LOG(LOGS_WARN, "state file: association %u: bad local address %s ignored",
-                (unsigned)rows[i].id, rows[i].local);
-            memset(&spec.local, 0, sizeof spec.local);
-        }
-        if (spec.host[0] && !CNF_ValidHost(spec.host)) {
-            LOG(LOGS_ERR, "state file: association %u: bad address %s: row skipped",
-                (unsigned)rows[i].id, spec.host);
-            continue;
-        }
-        PEER_Params params;
-        snmp_params(&spec, &params);
-        Assoc *a = new_record(rows[i].id, CTL_ORIGIN_SNMP, &params);
-        a->local = spec.local;
-        a->prefer_seq = rows[i].prefer;   /* ordered after the config file's (ENG_Init) */
-        /* Started once the config file's associations are in. */
-        a->start_pending = rows[i].active;
-        insert_sorted(&parked, a);
-        loaded++;
-    }
-    free(rows);
-    if (rc == 1)
-        LOG(LOGS_INFO, "state file %s: %zu association%s created over SNMP", state_path,
-            loaded, loaded == 1 ? "" : "s");
-    load_system(&sys);
-    return loaded;
-}
-
-static void start_loaded(size_t n)
-{
-    if (!n)
-        return;
-    for (Assoc *a = parked, *next; a; a = next) {
-        next = a->next;
-        if (a->start_pending) {
-            a->start_pending = 0;
-            unlink_parked(a);
-            start_assoc(a, NULL);
-        }
-    }
-}
