@@ -136,7 +136,9 @@ status_line() {
     local pid=$1 log=$2 pattern=$3 before
     before=$(grep -c 'counters:' "$log")
     kill -USR1 "$pid"
-    wait_until 5 test "$(grep -c 'counters:' "$log")" -gt "$before" || return 1
+    # The count is taken again on every try (a plain `test "$(grep -c ...)"`
+    # would be expanded once, before waiting).
+    wait_until 5 _log_count_above "$log" 'counters:' "$before" || return 1
     grep -E "$pattern" "$log" | tail -n 1
 }
 
