@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alarm.h"
 #include "agent.h"
 #include "log.h"
 #include "mem.h"
@@ -207,6 +208,7 @@ int AGT_Init(const CNF_Config *cfg)
     MIB_InitFilter();
     init_snmp("cntpd");
     MIB_InitNotify(cfg);
+    MIB_InitAlarm(cfg);
 
     timeout_ev = evtimer_new(SCH_GetEventBase(), timeout_cb, NULL);
     if (!timeout_ev)
@@ -231,6 +233,7 @@ void AGT_Fini(void)
     }
     event_free(timeout_ev);
     timeout_ev = NULL;
+    MIB_FiniAlarm();
     MIB_FiniNotify();
     MIB_FiniFilter();
     MIB_FiniPeers();

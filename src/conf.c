@@ -605,6 +605,130 @@ static int parse_trap(Parser *p, int argc, char **argv)
                 "prefer|all|none|ASSOCID...')");
 }
 
+/* A signed decimal threshold (µs) in Integer32's range. */
+static int parse_threshold(Parser *p, const char *what, const char *tok, int32_t *out)
+{
+    const char *digits = tok[0] == '-' ? tok + 1 : tok;
+    long v;
+
+    if (parse_number(p, what, digits, 0, digits != tok ? 2147483648L : 2147483647L, &v) < 0)
+        return fail(p, "bad %s '%s' (allowed -2147483648..2147483647)", what, tok);
+    *out = (int32_t)(digits != tok ? -v : v);   /* -2147483648 fits */
+    return 0;
+}
+
+static const struct {
+    const char *name;          /* peer objects: followed by ".ASSOCID" */
+    CNF_AlarmObject object;
+    int peer;
+} alarm_objects[] = {
+    { "sys.offset", CNF_ALARM_SYS_OFFSET, 0 },
+    { "sys.rootdelay", CNF_ALARM_SYS_ROOTDELAY, 0 },
+    { "sys.rootdisp", CNF_ALARM_SYS_ROOTDISP, 0 },
+    { "sys.jitter", CNF_ALARM_SYS_JITTER, 0 },
+    { "peer.offset", CNF_ALARM_PEER_OFFSET, 1 },
+    { "peer.delay", CNF_ALARM_PEER_DELAY, 1 },
+    { "peer.dispersion", CNF_ALARM_PEER_DISPERSION, 1 },
+    { "peer.jitter", CNF_ALARM_PEER_JITTER, 1 },
+};
+
+/* `alarm INDEX OBJECT [absolute|delta] interval S rising R falling F
+   [startup rising|falling|both]` (keywords after OBJECT in any order). */
+static int parse_alarm(Parser *p, int argc, char **argv)
+{
+    CNF_Config *cfg = p->cfg;
+    CNF_Alarm a;
+    long v;
+    size_t k;
+    int have_interval = 0, have_rising = 0, have_falling = 0, have_type = 0,
+        have_startup = 0;
+
+    memset(&a, 0, sizeof a);
+    a.line = p->line;
+    a.startup = CNF_ALARM_STARTUP_RISING;
+    if (parse_number(p, "alarm index", argv[1], 1, 65535, &v) < 0)
+        return -1;
+    a.index = (uint32_t)v;
+    for (size_t i = 0; i < cfg->n_alarms; i++)
+        if (cfg->alarms[i].index == a.index)
+            return fail(p, "alarm %u already defined on line %d", a.index, cfg->alarms[i].line);
+    for (k = 0; k < sizeof alarm_objects / sizeof alarm_objects[0]; k++) {
+        size_t n = strlen(alarm_objects[k].name);
+
+        if (strncmp(argv[2], alarm_objects[k].name, n) != 0)
+            continue;
+        if (!alarm_objects[k].peer && argv[2][n] == '\0')
+            break;
+        if (alarm_objects[k].peer && argv[2][n] == '.') {
+            if (parse_number(p, "alarm association id", argv[2] + n + 1, 1, 65535, &v) < 0)
+                return -1;
+            a.assoc_id = (uint32_t)v;
+            break;
+        }
+    }
+    if (k == sizeof alarm_objects / sizeof alarm_objects[0])
+        return fail(p, "bad alarm object '%s' (expected sys.offset, sys.rootdelay, "
+                    "sys.rootdisp, sys.jitter, or peer.offset, peer.delay, peer.dispersion, "
+                    "peer.jitter followed by .ASSOCID)", argv[2]);
+    a.object = alarm_objects[k].object;
+
+    for (int i = 3; i < argc; i++) {
+        const char *kw = argv[i];
+
+        if (strcmp(kw, "absolute") == 0 || strcmp(kw, "delta") == 0) {
+            if (have_type++)
+                return fail(p, "alarm sample type given twice");
+            a.delta = kw[0] == 'd';
+            continue;
+        }
+        if (i + 1 >= argc)
+            return fail(p, "missing value after '%s' in alarm", kw);
+        if (strcmp(kw, "interval") == 0) {
+            if (have_interval++)
+                return fail(p, "alarm interval given twice");
+            if (parse_number(p, "alarm interval", argv[++i], 1, 86400, &v) < 0)
+                return -1;
+            a.interval = (int)v;
+        } else if (strcmp(kw, "rising") == 0) {
+            if (have_rising++)
+                return fail(p, "alarm rising threshold given twice");
+            if (parse_threshold(p, "alarm rising threshold", argv[++i], &a.rising) < 0)
+                return -1;
+        } else if (strcmp(kw, "falling") == 0) {
+            if (have_falling++)
+                return fail(p, "alarm falling threshold given twice");
+            if (parse_threshold(p, "alarm falling threshold", argv[++i], &a.falling) < 0)
+                return -1;
+        } else if (strcmp(kw, "startup") == 0) {
+            const char *w = argv[++i];
+
+            if (have_startup++)
+                return fail(p, "alarm startup given twice");
+            if (strcmp(w, "rising") == 0)
+                a.startup = CNF_ALARM_STARTUP_RISING;
+            else if (strcmp(w, "falling") == 0)
+                a.startup = CNF_ALARM_STARTUP_FALLING;
+            else if (strcmp(w, "both") == 0)
+                a.startup = CNF_ALARM_STARTUP_BOTH;
+            else
+                return fail(p, "bad alarm startup '%s' (expected rising, falling or both)", w);
+        } else {
+            return fail(p, "unknown alarm keyword '%s' (expected absolute, delta, interval, "
+                        "rising, falling or startup)", kw);
+        }
+    }
+    if (!have_interval || !have_rising || !have_falling)
+        return fail(p, "alarm %u needs interval, rising and falling", a.index);
+    if (a.rising <= a.falling)
+        return fail(p, "alarm %u: rising threshold %ld must be greater than falling "
+                    "threshold %ld", a.index, (long)a.rising, (long)a.falling);
+    if (cfg->n_alarms >= CNF_MAX_ALARMS)
+        return fail(p, "too many alarms (at most %d)", CNF_MAX_ALARMS);
+    cfg->alarms = MEM_Realloc(cfg->alarms, (cfg->n_alarms + 1) * sizeof(*cfg->alarms));
+    cfg->alarms[cfg->n_alarms++] = a;
+    return 0;
+}
+
 static int parse_restrict(Parser *p, int argc, char **argv)
 {
     CNF_Config *cfg = p->cfg;
@@ -674,6 +798,7 @@ static const Directive directives[] = {
     { "tos", 2, -1, parse_tos },
     { "statedir", 1, 1, parse_statedir },
     { "trap", 1, -1, parse_trap },
+    { "alarm", 2, -1, parse_alarm },
 };
 
 /* ------------------------------------------------------------------------
@@ -841,6 +966,7 @@ void CNF_Free(CNF_Config *cfg)
     free(cfg->leapfile);
     free(cfg->statedir);
     free(cfg->trap_hp_ids);
+    free(cfg->alarms);
     for (i = 0; i < cfg->n_warnings; i++)
         free(cfg->warnings[i]);
     free(cfg->warnings);

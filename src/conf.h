@@ -25,6 +25,7 @@
 #define CNF_MAX_LINE 4096        /* characters per line, without the line end */
 #define CNF_DEFAULT_TRAP_HOLDDOWN 300.0   /* s, `trap holddown` */
 #define CNF_MAX_TRAP_HIGHPRIORITY 64      /* AssocIds in `trap highpriority ID...` */
+#define CNF_MAX_ALARMS 256                /* `alarm` lines */
 
 typedef enum {
     CNF_ASSOC_SERVER,          /* `server`: client mode */
@@ -41,6 +42,39 @@ typedef enum {
     CNF_TRAP_HP_NONE,          /* none: only the general notifications */
     CNF_TRAP_HP_LIST,          /* the AssocIds listed */
 } CNF_TrapHighPriority;
+
+/* `alarm`: the sampled quantity (agent/alarm.h samples them in µs). */
+typedef enum {
+    CNF_ALARM_SYS_OFFSET,
+    CNF_ALARM_SYS_ROOTDELAY,
+    CNF_ALARM_SYS_ROOTDISP,
+    CNF_ALARM_SYS_JITTER,
+    CNF_ALARM_PEER_OFFSET,
+    CNF_ALARM_PEER_DELAY,
+    CNF_ALARM_PEER_DISPERSION,
+    CNF_ALARM_PEER_JITTER,
+} CNF_AlarmObject;
+
+/* `alarm ... startup`: which event the first sample may send (the values
+   of RMON-MIB alarmStartupAlarm). */
+typedef enum {
+    CNF_ALARM_STARTUP_RISING = 1,
+    CNF_ALARM_STARTUP_FALLING = 2,
+    CNF_ALARM_STARTUP_BOTH = 3,
+} CNF_AlarmStartup;
+
+/* `alarm INDEX OBJECT [absolute|delta] interval S rising R falling F
+   [startup rising|falling|both]`: an RMON-style threshold alarm. */
+typedef struct {
+    uint32_t index;            /* alarmIndex, 1..65535, unique */
+    CNF_AlarmObject object;
+    uint32_t assoc_id;         /* peer.*: the AssocId; 0 for sys.* */
+    int delta;                 /* deltaValue sampling; else absoluteValue */
+    int interval;              /* s, 1..86400 */
+    int32_t rising, falling;   /* thresholds, µs; rising > falling */
+    CNF_AlarmStartup startup;  /* default rising */
+    int line;
+} CNF_Alarm;
 
 typedef struct {
     CNF_AssocType type;
@@ -88,6 +122,10 @@ typedef struct {
     CNF_TrapHighPriority trap_highpriority;
     uint32_t *trap_hp_ids;    /* CNF_TRAP_HP_LIST: the AssocIds */
     size_t n_trap_hp_ids;
+
+    /* `alarm` lines, in file order. */
+    CNF_Alarm *alarms;
+    size_t n_alarms;
 
     /* `statedir DIR`: where SNMP-created associations are kept across
        restarts; NULL: they are not kept. */
