@@ -161,7 +161,7 @@ CNTP_FILTER=$CNTP_OID.1.3.2.1         # cntpFilterRegisterEntry: .COLUMN.ASSOC.S
 # the same socket and port. Sets SNMPD_PID, SNMPD_LOG, AGENTX_SOCK and
 # SNMP_AGENT (the address to give the tools).
 start_snmpd() {
-    local name=$1 port=$2
+    local name=$1 port=$2; shift 2
     local dir=$WORK/$name
     mkdir -p "$dir/persist"
     AGENTX_SOCK=$dir/agentx.sock
@@ -173,6 +173,7 @@ start_snmpd() {
         echo "agentXPerms 0660 0770"
         echo "rocommunity public 127.0.0.1"
         echo "dontLogTCPWrappersConnects yes"
+        printf '%s\n' "$@"   # extra lines, e.g. a write community
     } >"$dir/snmpd.conf"
     MIBS= SNMP_PERSISTENT_DIR=$dir/persist snmpd -f -Lf "$SNMPD_LOG" -C -c "$dir/snmpd.conf" \
         -p "$dir/snmpd.pid" "udp:$SNMP_AGENT" &

@@ -10,22 +10,10 @@ source "$(dirname "$0")/lib.sh"
 sport=$(free_port)
 port=$(free_port)
 
-start_snmpd_rw() {
-    local dir=$WORK/snmpd
-    mkdir -p "$dir/persist"
-    AGENTX_SOCK=$dir/agentx.sock
-    SNMP_AGENT=127.0.0.1:$sport
-    SNMPD_LOG=$dir/snmpd.log
-    printf '%s\n' "master agentx" "agentXSocket $AGENTX_SOCK" "agentXPerms 0660 0770" \
-        "rocommunity public 127.0.0.1" "rwcommunity private 127.0.0.1 $CNTP_OID" \
-        "dontLogTCPWrappersConnects yes" >"$dir/snmpd.conf"
-    MIBS= SNMP_PERSISTENT_DIR=$dir/persist snmpd -f -Lf "$SNMPD_LOG" -C -c "$dir/snmpd.conf" \
-        -p "$dir/snmpd.pid" "udp:$SNMP_AGENT" &
-    SNMPD_PID=$!
-    PIDS+=("$SNMPD_PID")
-    wait_until 10 snmpd_answers
-}
-check "snmpd (AgentX master, rw community) answers" start_snmpd_rw
+# snmpd with a read-only community "public" and a write community "private"
+# for the CISCO-NTP-MIB subtree only, both limited to 127.0.0.1.
+check "snmpd (AgentX master, rw community) answers" \
+    start_snmpd snmpd "$sport" "rwcommunity private 127.0.0.1 $CNTP_OID"
 
 STATEDIR=$WORK/state
 mkdir -p "$STATEDIR"
