@@ -34,7 +34,6 @@ typedef struct {
                                    (sequence gaps: the loop stalled > 1 s) */
     uint64_t unnumbered;        /* edges the refclock layer dropped (no lock,
                                    or > 0.4 s from the lock's second) */
-    uint64_t fetch_errors;
 } Pps;
 
 /* The last start failure logged, per unit (a hash of the reason; 0: none
@@ -107,8 +106,10 @@ static void pps_tick(RCL_Instance rc)
     char err[320];
 
     if (PPS_Fetch(pps->src, &ev, err, sizeof err) < 0) {
-        if (pps->fetch_errors++ == 0)
-            LOG(LOGS_WARN, "refclock %s (PPS): %s", RCL_GetName(rc), err);
+        /* A fetch that does not wait fails only when the device is gone
+           (pps-ldisc detached from its serial line, the GPIO unbound):
+           the layer stops us (freeing pps) and reopens it later. */
+        RCL_DeviceLost(rc, err);
         return;
     }
     if (!pps->have_sequence) {
@@ -139,9 +140,8 @@ static void pps_report(RCL_Instance rc, char *buf, size_t len)
         snprintf(buf, len, "not open");
         return;
     }
-    snprintf(buf, len, "edges %llu, missed %llu, unnumbered %llu, fetch errors %llu",
-             (unsigned long long)pps->edges, (unsigned long long)pps->missed,
-             (unsigned long long)pps->unnumbered, (unsigned long long)pps->fetch_errors);
+    snprintf(buf, len, "edges %llu, missed %llu, unnumbered %llu", (unsigned long long)pps->edges,
+             (unsigned long long)pps->missed, (unsigned long long)pps->unnumbered);
 }
 
 const RCL_Driver RCL_PpsDriver = {

@@ -6,8 +6,9 @@
  * Which device and edge it opens (default /dev/ppsU, `path`, fudge flag2
  * for the clear edge), that the edge present at open is not used, one
  * pulse per new sequence number and none without, sequence gaps counted as
- * missed edges, pulses the layer refuses counted as unnumbered, fetch
- * errors, start failures logged once per reason, and the report line.
+ * missed edges, pulses the layer refuses counted as unnumbered, a failing
+ * fetch reported as a lost device, start failures logged once per reason,
+ * and the report line.
  * test_refclock_pps_layer.c runs the driver through the real refclock.c.
  *
  * Links: refclock_pps pps pps_rfc2783 mem
@@ -77,6 +78,8 @@ static struct {
     struct timespec pulses[MAX_PULSES];
     int n;
     int accept;                 /* what RCL_AddPulse returns */
+    int lost;                   /* RCL_DeviceLost calls */
+    char lost_why[256];
 } layer;
 
 const RCL_Config *RCL_GetConfig(RCL_Instance rc)
@@ -108,6 +111,13 @@ int RCL_AddPulse(RCL_Instance rc, const struct timespec *local)
     assert_true(layer.n < MAX_PULSES);
     layer.pulses[layer.n++] = *local;
     return layer.accept;
+}
+
+void RCL_DeviceLost(RCL_Instance rc, const char *why)
+{
+    (void)rc;
+    layer.lost++;
+    snprintf(layer.lost_why, sizeof layer.lost_why, "%s", why);
 }
 
 /* ---- fake PPS source ------------------------------------------------------ */
@@ -295,7 +305,7 @@ static void test_edges_become_pulses(void **state)
     assert_int_equal(src.fetches, 6);
 
     report(buf, sizeof buf);
-    assert_string_equal(buf, "edges 2, missed 0, unnumbered 0, fetch errors 0");
+    assert_string_equal(buf, "edges 2, missed 0, unnumbered 0");
 }
 
 static void test_first_edge_after_an_idle_device_is_used(void **state)
@@ -327,7 +337,7 @@ static void test_sequence_gaps_counted(void **state)
     assert_edge(11, 1700000004, 250);
     RCL_PpsDriver.tick(&inst);
     report(buf, sizeof buf);
-    assert_string_equal(buf, "edges 2, missed 2, unnumbered 0, fetch errors 0");
+    assert_string_equal(buf, "edges 2, missed 2, unnumbered 0");
 
 }
 
@@ -350,7 +360,7 @@ static void test_sequence_wraps_at_32_bits(void **state)
     assert_int_equal(layer.pulses[1].tv_sec, 1700000002);
     assert_int_equal(layer.pulses[2].tv_sec, 1700000004);
     report(buf, sizeof buf);
-    assert_string_equal(buf, "edges 3, missed 1, unnumbered 0, fetch errors 0");
+    assert_string_equal(buf, "edges 3, missed 1, unnumbered 0");
 }
 
 static void test_unnumbered_pulses_counted(void **state)
@@ -368,31 +378,24 @@ static void test_unnumbered_pulses_counted(void **state)
     RCL_PpsDriver.tick(&inst);
     assert_int_equal(layer.n, 2);
     report(buf, sizeof buf);
-    assert_string_equal(buf, "edges 2, missed 0, unnumbered 1, fetch errors 0");
+    assert_string_equal(buf, "edges 2, missed 0, unnumbered 1");
 }
 
-static void test_fetch_errors(void **state)
+static void test_fetch_error_is_a_lost_device(void **state)
 {
-    char buf[256];
-
     (void)state;
     assert_int_equal(RCL_PpsDriver.start(&inst), 0);
     RCL_PpsDriver.tick(&inst);
-    int before = logged.n;
     src.fetch_fails = 1;
     assert_edge(1, 1700000000, 0);
     RCL_PpsDriver.tick(&inst);
-    RCL_PpsDriver.tick(&inst);
     assert_int_equal(layer.n, 0);
-    assert_int_equal(logged.n, before + 1);
-    assert_string_equal(logged.last,
-                        "refclock 127.127.22.3 (PPS): /dev/pps3: time_pps_fetch failed: No such "
-                        "device");
-    src.fetch_fails = 0;
-    RCL_PpsDriver.tick(&inst);
-    assert_int_equal(layer.n, 1);
-    report(buf, sizeof buf);
-    assert_string_equal(buf, "edges 1, missed 0, unnumbered 0, fetch errors 2");
+    assert_int_equal(layer.lost, 1);
+    assert_string_equal(layer.lost_why, "/dev/pps3: time_pps_fetch failed: No such device");
+    /* The layer then stops the driver and starts it again later. */
+    RCL_PpsDriver.stop(&inst);
+    assert_int_equal(src.closes, 1);
+    assert_null(inst.data);
 }
 
 static void test_start_failure_logged_once_per_reason(void **state)
@@ -440,7 +443,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sequence_gaps_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequence_wraps_at_32_bits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unnumbered_pulses_counted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fetch_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_error_is_a_lost_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_failure_logged_once_per_reason, setup,
                                         teardown),
     };
