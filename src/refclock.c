@@ -26,11 +26,13 @@
 
 extern const RCL_Driver RCL_LocalDriver;
 extern const RCL_Driver RCL_PpsDriver;
+extern const RCL_Driver RCL_NmeaDriver;
 
 /* The drivers cntpd has, by type. */
 static const RCL_Driver *const drivers[] = {
     &RCL_LocalDriver,
     &RCL_PpsDriver,
+    &RCL_NmeaDriver,
 };
 
 typedef struct {

@@ -3,10 +3,12 @@
  * sentences on a serial line.
  *
  * Owns the serial line: opening it raw at the configured speed, reading
- * what arrives, timestamping each read with the local clock, and closing
- * and reopening it when it ends (a USB adapter unplugged, a pseudo-terminal
- * whose writer closed: both read as EOF or EIO, which would otherwise wake
- * the loop forever). Parsing is nmea.c's.
+ * what arrives and timestamping each read with the local clock. A line that
+ * ends (a USB adapter unplugged, a pseudo-terminal whose writer closed: EOF
+ * or EIO, readable forever) is handed back to the refclock layer
+ * (RCL_DeviceLost), which stops the driver and starts it again every
+ * RCL_RETRY_INTERVAL s. Parsing is nmea.c's; its counters are those since
+ * the line was opened.
  *
  * A sample: the sentence names a second; it ends `time2` s after that
  * second began (transmission time of the sentence and the receiver's delay
@@ -37,35 +39,36 @@ _Static_assert(NMEA_RMC == RCL_NMEA_RMC && NMEA_GGA == RCL_NMEA_GGA && NMEA_GLL 
                    NMEA_ZDA == RCL_NMEA_ZDA,
                "nmea.h and refclock.h name the sentences with the same mode bits");
 
-#define DEFAULT_BAUD 9600
+/* NMEA 0183's speed (conf.c fills the configured one). */
+#define DEFAULT_BAUD 4800
 #define READ_SIZE 512
 
 typedef struct {
     RCL_Instance rc;
     char path[RCL_PATH_LEN];
     speed_t speed;
-    int fd;                  /* -1 while closed, waiting to reopen */
-    SCH_Timer reopen;        /* pending reopen after the line ended */
-    int reopen_errno;        /* last failed reopen's errno (logged once) */
+    int fd;
     NMEA_Parser parser;
     uint64_t reads;
-    uint64_t reopened;       /* times the line ended and was opened again */
 } NmeaData;
 
-/* errno of the last failed start per unit, so a missing device is logged
-   once, not every RCL_RETRY_INTERVAL s (a failed start keeps no driver
-   data). 0 after a successful start. */
+/* errno of the last failed start per unit, so the reason a device cannot
+   be opened is logged once, not every RCL_RETRY_INTERVAL s (a failed start
+   keeps no driver data). 0 after a successful start. */
 static int start_errno[RCL_MAX_UNIT + 1];
 
 static int baud_speed(int baud, speed_t *speed)
 {
     switch (baud) {
+    case 1200: *speed = B1200; return 1;
+    case 2400: *speed = B2400; return 1;
     case 4800: *speed = B4800; return 1;
     case 9600: *speed = B9600; return 1;
     case 19200: *speed = B19200; return 1;
     case 38400: *speed = B38400; return 1;
     case 57600: *speed = B57600; return 1;
     case 115200: *speed = B115200; return 1;
+    case 230400: *speed = B230400; return 1;
     default: return 0;
     }
 }
@@ -119,48 +122,6 @@ static void add_sample(NmeaData *d, const NMEA_Time *t, const struct timespec *l
     RCL_AddSample(d->rc, &ref, local, 0);
 }
 
-static void readable(int fd, void *arg);
-static void try_reopen(void *arg);
-
-static void close_line(NmeaData *d)
-{
-    if (d->fd < 0)
-        return;
-    SCH_RemoveFdHandler(d->fd);
-    close(d->fd);
-    d->fd = -1;
-}
-
-/* The line ended (EOF, EIO, ...): close it, reopen every
-   RCL_RETRY_INTERVAL s. */
-static void line_ended(NmeaData *d, const char *why)
-{
-    LOG(LOGS_WARN, "%s: %s: %s; reopening every %.0f s", RCL_GetName(d->rc), d->path, why,
-        RCL_RETRY_INTERVAL);
-    close_line(d);
-    NMEA_Reset(&d->parser);
-    d->reopen_errno = 0;
-    d->reopen = SCH_AddTimer(RCL_RETRY_INTERVAL, try_reopen, d);
-}
-
-static void try_reopen(void *arg)
-{
-    NmeaData *d = arg;
-
-    d->reopen = NULL;
-    d->fd = open_line(d->path, d->speed);
-    if (d->fd < 0) {
-        if (errno != d->reopen_errno)
-            LOG(LOGS_WARN, "%s: %s: %s (retrying)", RCL_GetName(d->rc), d->path, strerror(errno));
-        d->reopen_errno = errno;
-        d->reopen = SCH_AddTimer(RCL_RETRY_INTERVAL, try_reopen, d);
-        return;
-    }
-    d->reopened++;
-    LOG(LOGS_INFO, "%s: %s reopened", RCL_GetName(d->rc), d->path);
-    SCH_AddFdHandler(d->fd, readable, d);
-}
-
 static void readable(int fd, void *arg)
 {
     NmeaData *d = arg;
@@ -173,7 +134,8 @@ static void readable(int fd, void *arg)
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
-        line_ended(d, n == 0 ? "end of file" : strerror(errno));
+        /* The layer stops us (d is freed) and retries the open. */
+        RCL_DeviceLost(d->rc, n == 0 ? "end of file" : strerror(errno));
         return;
     }
     d->reads++;
@@ -196,8 +158,7 @@ static int nmea_start(RCL_Instance rc)
 
     if (!baud_speed(baud, &speed)) {
         if (start_errno[unit] != EINVAL)
-            LOG(LOGS_ERR, "%s: baud %d not supported (4800, 9600, 19200, 38400, 57600, 115200)",
-                RCL_GetName(rc), baud);
+            LOG(LOGS_ERR, "%s: baud %d not supported", RCL_GetName(rc), baud);
         start_errno[unit] = EINVAL;
         return -1;
     }
@@ -209,8 +170,7 @@ static int nmea_start(RCL_Instance rc)
     fd = open_line(path, speed);
     if (fd < 0) {
         if (start_errno[unit] != errno)
-            LOG(LOGS_WARN, "%s: %s: %s (retrying every %.0f s)", RCL_GetName(rc), path,
-                strerror(errno), RCL_RETRY_INTERVAL);
+            LOG(LOGS_WARN, "%s: %s: %s", RCL_GetName(rc), path, strerror(errno));
         start_errno[unit] = errno;
         return -1;
     }
@@ -237,8 +197,8 @@ static void nmea_stop(RCL_Instance rc)
 
     if (!d)
         return;
-    close_line(d);
-    SCH_RemoveTimer(d->reopen);
+    SCH_RemoveFdHandler(d->fd);
+    close(d->fd);
     free(d);
     RCL_SetDriverData(rc, NULL);
 }
@@ -248,15 +208,11 @@ static void nmea_report(RCL_Instance rc, char *buf, size_t len)
     NmeaData *d = RCL_GetDriverData(rc);
     size_t used;
 
-    if (!d) {
-        snprintf(buf, len, "not open");
+    if (!d || len == 0)
         return;
-    }
-    NMEA_FormatCounters(&d->parser, buf, len);
+    snprintf(buf, len, "reads %llu ", (unsigned long long)d->reads);
     used = strlen(buf);
-    if (used < len)
-        snprintf(buf + used, len - used, " reads %llu reopened %llu%s", (unsigned long long)d->reads,
-                 (unsigned long long)d->reopened, d->fd < 0 ? " (closed)" : "");
+    NMEA_FormatCounters(&d->parser, buf + used, len - used);
 }
 
 const RCL_Driver RCL_NmeaDriver = {

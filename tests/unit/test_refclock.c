@@ -11,7 +11,7 @@
  * The clock and scheduler are fakes below: wall time and scheduler time
  * are set by each test; timers are recorded, never run.
  *
- * Links: refclock refclock_local refclock_pps pps pps_rfc2783 log mem
+ * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 log mem
  */
 
 #include <math.h>
@@ -41,6 +41,22 @@ static void *step_arg;
 void CLK_ReadTime(struct timespec *now)
 {
     *now = wall;
+}
+
+/* The NMEA driver (linked: it is in the driver table) watches descriptors;
+   no test here starts it. */
+void SCH_AddFdHandler(int fd, SCH_FdHandler handler, void *arg)
+{
+    (void)fd;
+    (void)handler;
+    (void)arg;
+    fail_msg("SCH_AddFdHandler: no driver here watches a descriptor");
+}
+
+void SCH_RemoveFdHandler(int fd)
+{
+    (void)fd;
+    fail_msg("SCH_RemoveFdHandler: no driver here watches a descriptor");
 }
 
 double SCH_Monotonic(void)

@@ -2,12 +2,14 @@
  * Unit tests for the NMEA driver (refclock_nmea) on a real pseudo-terminal:
  * the line is opened raw at the configured speed, each sentence's second
  * plus time2 reaches RCL_AddSample with the local clock of the read, a
- * line that ends (the pty's writer closed: EIO) is closed and reopened on
- * a timer instead of waking the loop forever, and what cannot be opened
- * (missing, not a serial line, an unsupported speed) fails the start.
+ * line that ends (the pty's writer closed: EOF/EIO) is handed to the layer
+ * (RCL_DeviceLost) once instead of waking the loop forever, and what cannot
+ * be opened (missing, not a serial line, an unsupported speed) fails the
+ * start.
  *
  * The refclock layer, the scheduler and the clock are fakes here: the
- * test calls the registered descriptor handler and timer itself.
+ * test calls the registered descriptor handler itself, and the fake
+ * RCL_DeviceLost stops the driver as the layer does.
  *
  * Links: refclock_nmea nmea mem log
  */
@@ -53,6 +55,16 @@ void RCL_SetDriverData(RCL_Instance rc, void *data) { rc->data = data; }
 void *RCL_GetDriverData(RCL_Instance rc) { return rc->data; }
 const char *RCL_GetName(RCL_Instance rc) { (void)rc; return "127.127.20.0"; }
 
+static int lost_calls;
+static char lost_why[128];
+
+void RCL_DeviceLost(RCL_Instance rc, const char *why)
+{
+    lost_calls++;
+    snprintf(lost_why, sizeof(lost_why), "%s", why);
+    RCL_NmeaDriver.stop(rc);   /* what the layer does; it retries start later */
+}
+
 void RCL_AddSample(RCL_Instance rc, const struct timespec *ref, const struct timespec *local, int leap)
 {
     (void)rc;
@@ -63,36 +75,11 @@ void RCL_AddSample(RCL_Instance rc, const struct timespec *ref, const struct tim
     nsamples++;
 }
 
-/* ---- Fakes: scheduler (one descriptor, one timer at most) and clock ---- */
-
-struct SCH_Timer_Record {
-    int unused;
-};
-static struct SCH_Timer_Record the_timer;
-static SCH_TimerHandler timer_handler;
-static void *timer_arg;
-static double timer_delay;
+/* ---- Fakes: scheduler (one descriptor at most) and clock ---- */
 
 static int watched_fd = -1;
 static SCH_FdHandler fd_handler;
 static void *fd_arg;
-
-SCH_Timer SCH_AddTimer(double delay, SCH_TimerHandler handler, void *arg)
-{
-    assert_null(timer_handler);
-    timer_handler = handler;
-    timer_arg = arg;
-    timer_delay = delay;
-    return &the_timer;
-}
-
-void SCH_RemoveTimer(SCH_Timer timer)
-{
-    if (!timer)
-        return;
-    assert_ptr_equal(timer, &the_timer);
-    timer_handler = NULL;
-}
 
 void SCH_AddFdHandler(int fd, SCH_FdHandler handler, void *arg)
 {
@@ -166,7 +153,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(link_path, sizeof(link_path), "%s/gps0", dir);
     nsamples = 0;
-    timer_handler = NULL;
+    lost_calls = 0;
     watched_fd = -1;
     return 0;
 }
@@ -283,16 +270,15 @@ static void test_samples_from_a_pty(void **state)
     assert_int_equal(samples[1].ref.tv_nsec, 350000000);
 
     RCL_NmeaDriver.report(&rc, report, sizeof(report));
-    assert_non_null(strstr(report, "sample 2 "));
+    assert_non_null(strstr(report, " sample 2 "));
     assert_non_null(strstr(report, " not-selected 1 "));
     assert_non_null(strstr(report, " bad-checksum 1 "));
     assert_non_null(strstr(report, " garbage 1 "));
-    assert_non_null(strstr(report, " reopened 0"));
+    assert_int_equal(lost_calls, 0);
 
     RCL_NmeaDriver.stop(&rc);
     assert_null(rc.data);
     assert_int_equal(watched_fd, -1);
-    assert_null(timer_handler);
     close(m);
 }
 
@@ -317,7 +303,7 @@ static void test_negative_time2_and_fraction(void **state)
     close(m);
 }
 
-static void test_line_ends_and_reopens(void **state)
+static void test_line_ends_and_restarts(void **state)
 {
     struct RCL_Instance_Record rc;
     char name[64], report[512];
@@ -333,71 +319,40 @@ static void test_line_ends_and_reopens(void **state)
         ;
     assert_int_equal(nsamples, 1);
 
-    /* The writer goes away: the slave reads EIO. The driver closes the
-       line (no descriptor left to wake the loop) and sets a retry timer. */
+    /* The writer goes away: the slave reads EOF or EIO, readable for ever.
+       The driver hands the line to the layer once, which stops it: no
+       descriptor is left to wake the loop. */
     close(m);
     while (watched_fd >= 0 && run_handler_when_readable())
         assert_true(++calls < 10);
+    assert_int_equal(lost_calls, 1);
+    assert_true(strcmp(lost_why, "end of file") == 0 || strcmp(lost_why, strerror(EIO)) == 0);
     assert_int_equal(watched_fd, -1);
-    assert_non_null(timer_handler);
-    assert_true(timer_delay == RCL_RETRY_INTERVAL);
-    RCL_NmeaDriver.report(&rc, report, sizeof(report));
-    assert_non_null(strstr(report, "(closed)"));
+    assert_null(rc.data);
 
-    /* The device is still missing at the first retry: another timer. */
+    /* The layer's retry: the device is still missing, */
     unlink(link_path);
-    {
-        SCH_TimerHandler h = timer_handler;
-        timer_handler = NULL;
-        h(timer_arg);
-    }
-    assert_int_equal(watched_fd, -1);
-    assert_non_null(timer_handler);
-
-    /* A new writer: the retry opens it and samples flow again; the cut
-       sentence from before the loss does not join the new stream. */
+    assert_int_equal(RCL_NmeaDriver.start(&rc), -1);
+    assert_null(rc.data);
+    /* then a new writer: samples flow again, and the sentence cut by the
+       loss does not join the new stream. */
     m = new_pty(name, sizeof(name));
     link_to(name);
-    {
-        SCH_TimerHandler h = timer_handler;
-        timer_handler = NULL;
-        h(timer_arg);
-    }
+    assert_int_equal(RCL_NmeaDriver.start(&rc), 0);
     assert_true(watched_fd >= 0);
-    assert_null(timer_handler);
     write_all(m, "01.00,29,02,2024,00,00*6D\r\n$GPZDA,120002.00,29,02,2024,00,00*6A\r\n");
     while (nsamples < 2 && run_handler_when_readable())
         ;
     assert_int_equal(nsamples, 2);
     assert_int_equal(samples[1].ref.tv_sec, 1709208002);
     RCL_NmeaDriver.report(&rc, report, sizeof(report));
+    assert_non_null(strstr(report, " sample 1 "));
     assert_non_null(strstr(report, " garbage 1 "));
-    assert_non_null(strstr(report, " reopened 1"));
-    assert_null(strstr(report, "(closed)"));
 
     RCL_NmeaDriver.stop(&rc);
     assert_int_equal(watched_fd, -1);
+    assert_int_equal(lost_calls, 1);
     close(m);
-}
-
-/* Stopped while waiting to reopen: the timer goes too. */
-static void test_stop_while_closed(void **state)
-{
-    struct RCL_Instance_Record rc;
-    char name[64];
-    int m;
-
-    (void)state;
-    m = new_pty(name, sizeof(name));
-    rc = make_instance(name, 115200, 0.0);
-    assert_int_equal(RCL_NmeaDriver.start(&rc), 0);
-    close(m);
-    while (watched_fd >= 0 && run_handler_when_readable())
-        ;
-    assert_non_null(timer_handler);
-    RCL_NmeaDriver.stop(&rc);
-    assert_null(timer_handler);
-    assert_null(rc.data);
 }
 
 int main(void)
@@ -407,8 +362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_start_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_from_a_pty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_negative_time2_and_fraction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_line_ends_and_reopens, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stop_while_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_line_ends_and_restarts, setup, teardown),
     };
 
     LOG_Init("test_refclock_nmea", 1, 0);
