@@ -6,7 +6,7 @@ NMEA sentences for the real time, one second at a time: each second's
 sentences are written --delay s after that second begins (so cntpd's fudge
 time2 should be --delay), rotating through sentence types and talkers
 (RMC+GGA, GGA before RMC as SiRF receivers send them, ZDA+GLL, RMC+GSV+GSA).
-During the first --noise-seconds, each second also carries junk: line
+During the first --noise-seconds after each open, each second also carries junk: line
 noise with NULs and 8-bit octets, a copy with a wrong checksum, a sentence
 cut short by the next '$', an overlong line, and every fourth second an
 invalid fix instead of a valid one.
@@ -18,8 +18,9 @@ reads EIO), waits --gap s, opens a new pty at the same --link and waits for
 --state gets, after every second (atomically), what was written:
   second S valid|invalid      one line per second written
   count NAME N                what cntpd's NMEA counters must say
-The counts assume cntpd reads everything written (hence --go: cntpd drops
-what was queued before it opened the line).
+The counts are those since the pty was last opened (as cntpd's, which start
+again when it reopens the line), and assume cntpd reads everything written
+(hence --go/--go2: cntpd drops what was queued before it opened the line).
 """
 import argparse
 import calendar
@@ -101,7 +102,7 @@ class Writer:
         os.replace(tmp, self.args.state)
 
     def second(self, sec, n, first_after_open):
-        """The sentences of one second (the n-th written)."""
+        """The sentences of one second (the n-th since the pty opened)."""
         noisy = n < self.args.noise_seconds
         out = []
         kind = 0 if first_after_open else sec % 4
@@ -145,7 +146,8 @@ class Writer:
         self.open_pty()
         self.save()
         self.wait_for(a.go)
-        n = 0
+        n = 0           # seconds written
+        since_open = 0
         first = True
         sec = int(time.time()) + 1
         while n < a.seconds:
@@ -158,10 +160,11 @@ class Writer:
             if time.time() - (sec + a.delay) > 0.05:
                 sec = int(time.time()) + 1     # overslept: skip to the next second
                 continue
-            data = "".join(self.second(sec, n, first)).encode("latin-1")
+            data = "".join(self.second(sec, since_open, first)).encode("latin-1")
             os.write(self.master, data)
             first = False
             n += 1
+            since_open += 1
             sec += 1
             self.save()
             if a.gap_after and n == a.gap_after:
@@ -169,7 +172,11 @@ class Writer:
                 self.close_pty()
                 time.sleep(a.gap)
                 self.open_pty()
+                self.count = dict.fromkeys(self.count, 0)
+                self.lines.append("reopened\n")
+                self.save()
                 self.wait_for(a.go2)
+                since_open = 0
                 first = True
                 sec = int(time.time()) + 1
         self.lines.append("done\n")
