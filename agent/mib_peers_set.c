@@ -131,8 +131,11 @@ static int check_varbind(Change *ch, int column, const netsnmp_variable_list *vb
         int err = ipv4_value(vb, a);
         if (err != SNMP_ERR_NOERROR)
             return err;
-        /* A peer needs an address; 0.0.0.0 as host address means any. */
-        if (column == COL_PEER_PEER_ADDRESS && !a->len)
+        /* A peer needs an address; 0.0.0.0 as host address means any.
+           127.127.T.U names a reference clock (config file only). */
+        char text[ADDR_STRLEN];
+        if (column == COL_PEER_PEER_ADDRESS &&
+            (!a->len || !CNF_ValidHost(ADDR_HostString(a, text, sizeof text))))
             return SNMP_ERR_WRONGVALUE;
         return SNMP_ERR_NOERROR;
     }

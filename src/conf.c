@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "keys.h"
 #include "mem.h"
@@ -195,6 +196,17 @@ static void set_ttl(CNF_Assoc *a, long v)
     a->ttl = (int)v;
 }
 
+static void set_noselect(CNF_Assoc *a, long v)
+{
+    (void)v;
+    a->noselect = 1;
+}
+
+static void set_mode(CNF_Assoc *a, long v)
+{
+    a->refclock.mode = (unsigned)v;
+}
+
 static const AssocOption assoc_options[] = {
     { "iburst", 0, 0, 0, set_iburst },
     { "burst", 0, 0, 0, set_burst },
@@ -205,6 +217,8 @@ static const AssocOption assoc_options[] = {
     { "version", 1, 1, 4, set_version },
     { "key", 1, 1, 65535, set_key },
     { "ttl", 1, 1, 255, set_ttl },
+    { "noselect", 0, 0, 0, set_noselect },
+    { "mode", 1, 0, 127, set_mode },
 };
 
 static const AssocOption *find_assoc_option(const char *name)
@@ -217,10 +231,33 @@ static const AssocOption *find_assoc_option(const char *name)
     return NULL;
 }
 
+/* Settle minpoll/maxpoll after the options are read (0: not given). */
+static int settle_polls(Parser *p, CNF_Assoc *a, int default_min, int default_max)
+{
+    /* Only one bound given and it crosses the other's default: move the
+       default, so the value the operator wrote is the one that holds (as
+       chrony does; ntpd instead clamps minpoll down to maxpoll, silently
+       ignoring a written `minpoll 12`). Both given and crossed: an error,
+       since there is no way to tell which one was meant. */
+    if (a->minpoll && a->maxpoll) {
+        if (a->minpoll > a->maxpoll)
+            return fail(p, "minpoll %d greater than maxpoll %d", a->minpoll, a->maxpoll);
+    } else if (a->minpoll) {
+        a->maxpoll = a->minpoll > default_max ? a->minpoll : default_max;
+    } else if (a->maxpoll) {
+        a->minpoll = a->maxpoll < default_min ? a->maxpoll : default_min;
+    } else {
+        a->minpoll = default_min;
+        a->maxpoll = default_max;
+    }
+    return 0;
+}
+
 /* Read the options after the host into `a`, then settle minpoll/maxpoll. */
 static int parse_assoc_options(Parser *p, int argc, char **argv, CNF_Assoc *a)
 {
     int i;
+    int refclock = a->refclock.type != 0;
 
     /* minpoll/maxpoll are 0 ("not given") until the options are read. */
     for (i = 2; i < argc; i++) {
@@ -232,6 +269,13 @@ static int parse_assoc_options(Parser *p, int argc, char **argv, CNF_Assoc *a)
         /* ttl means something only for a broadcast association. */
         if (o->set == set_ttl && a->type != CNF_ASSOC_BROADCAST)
             return fail(p, "option 'ttl' is only valid on broadcast lines");
+        if (o->set == set_mode && !refclock)
+            return fail(p, "option 'mode' is only valid for a reference clock (127.127.T.U)");
+        /* No packets go to a reference clock: the options about packets
+           would silently do nothing. */
+        if (refclock && (o->set == set_aport || o->set == set_version || o->set == set_key ||
+                         o->set == set_burst))
+            return fail(p, "option '%s' does not apply to a reference clock", o->name);
         if (o->has_value) {
             if (i + 1 >= argc)
                 return fail(p, "missing value for '%s'", o->name);
@@ -240,22 +284,357 @@ static int parse_assoc_options(Parser *p, int argc, char **argv, CNF_Assoc *a)
         }
         o->set(a, v);
     }
+    if (refclock)
+        return settle_polls(p, a, RCL_DEFAULT_POLL, RCL_DEFAULT_POLL);
+    return settle_polls(p, a, CNF_DEFAULT_MINPOLL, CNF_DEFAULT_MAXPOLL);
+}
 
-    /* Only one bound given and it crosses the other's default: move the
-       default, so the value the operator wrote is the one that holds (as
-       chrony does; ntpd instead clamps minpoll down to maxpoll, silently
-       ignoring a written `minpoll 12`). Both given and crossed: an error,
-       since there is no way to tell which one was meant. */
-    if (a->minpoll && a->maxpoll) {
-        if (a->minpoll > a->maxpoll)
-            return fail(p, "minpoll %d greater than maxpoll %d", a->minpoll, a->maxpoll);
-    } else if (a->minpoll) {
-        a->maxpoll = a->minpoll > CNF_DEFAULT_MAXPOLL ? a->minpoll : CNF_DEFAULT_MAXPOLL;
-    } else if (a->maxpoll) {
-        a->minpoll = a->maxpoll < CNF_DEFAULT_MINPOLL ? a->maxpoll : CNF_DEFAULT_MINPOLL;
-    } else {
-        a->minpoll = CNF_DEFAULT_MINPOLL;
-        a->maxpoll = CNF_DEFAULT_MAXPOLL;
+/* ------------------------------------------------------------------------
+ * Reference clocks: `server 127.127.T.U` + `fudge 127.127.T.U ...` (ntpd),
+ * `refclock NAME unit U ...` (ntpsec), `master [N]` (Cisco).
+ */
+
+/* The drivers cntpd has, by config name and ntpd type number. */
+static const struct {
+    const char *name;
+    int type;
+} refclock_types[] = {
+    { "local", RCL_TYPE_LOCAL },
+    { "nmea", RCL_TYPE_NMEA },
+    { "pps", RCL_TYPE_PPS },
+    { "shm", RCL_TYPE_SHM },
+};
+
+static const char *refclock_type_name(int type)
+{
+    for (size_t i = 0; i < sizeof refclock_types / sizeof refclock_types[0]; i++)
+        if (refclock_types[i].type == type)
+            return refclock_types[i].name;
+    return NULL;
+}
+
+/* "127.127.T.U" with decimal T and U: 1 and type/unit, 0 if the text is
+   not in 127.127.0.0/16 at all, -1 (message written) if it is but T.U is
+   not a driver cntpd has. */
+static int parse_refclock_address(Parser *p, const char *text, int *type, int *unit)
+{
+    struct in_addr a4;
+
+    if (inet_pton(AF_INET, text, &a4) != 1 || !RCL_IsRefclockAddress(ntohl(a4.s_addr), type, unit))
+        return 0;
+    if (!refclock_type_name(*type))
+        return fail(p, "reference clock type %d in %s is not supported (LOCAL 1, NMEA 20, PPS "
+                    "22, SHM 28)", *type, text);
+    return 1;
+}
+
+static CNF_Assoc *find_refclock(CNF_Config *cfg, int type, int unit)
+{
+    for (size_t i = 0; i < cfg->n_assocs; i++)
+        if (cfg->assocs[i].refclock.type == type && cfg->assocs[i].refclock.unit == unit)
+            return &cfg->assocs[i];
+    return NULL;
+}
+
+static void init_refclock(CNF_Assoc *a, int type, int unit, int line)
+{
+    memset(a, 0, sizeof *a);
+    a->type = CNF_ASSOC_SERVER;
+    a->refclock.type = type;
+    a->refclock.unit = unit;
+    a->refclock.stratum = -1;
+    a->refclock.baud = type == RCL_TYPE_NMEA ? CNF_DEFAULT_NMEA_BAUD : 0;
+    a->version = CNF_DEFAULT_VERSION;
+    a->line = line;
+    char host[32];
+    snprintf(host, sizeof host, "127.127.%d.%d", type, unit);
+    a->host = MEM_Strdup(host);
+}
+
+static void add_assoc_entry(CNF_Config *cfg, const CNF_Assoc *a)
+{
+    /* One realloc per association: configs hold a handful, and the struct
+       has no capacity field to keep in step. */
+    cfg->assocs = MEM_Realloc(cfg->assocs, (cfg->n_assocs + 1) * sizeof(*cfg->assocs));
+    cfg->assocs[cfg->n_assocs++] = *a;
+}
+
+static int parse_signed_seconds(Parser *p, const char *what, const char *tok, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(tok, &end);
+    /* ±1 day: a cable or receiver delay is microseconds to a second; more
+       is a typo that would make the clock useless. */
+    if (end == tok || *end || errno || !(v >= -86400.0 && v <= 86400.0))
+        return fail(p, "bad %s '%s' (seconds, -86400..86400)", what, tok);
+    *out = v;
+    return 0;
+}
+
+/* One fudge-style setting `kw value` shared by `fudge` and `refclock`:
+   1 consumed, 0 not a fudge keyword, -1 error. */
+static int parse_fudge_option(Parser *p, RCL_Config *rc, const char *kw, const char *value)
+{
+    long v;
+
+    if (strcmp(kw, "time1") == 0 || strcmp(kw, "time2") == 0) {
+        if (!value)
+            return fail(p, "missing value for '%s'", kw);
+        return parse_signed_seconds(p, kw, value, kw[4] == '1' ? &rc->time1 : &rc->time2) < 0
+                   ? -1 : 1;
+    }
+    if (strcmp(kw, "stratum") == 0) {
+        if (!value)
+            return fail(p, "missing value for '%s'", kw);
+        if (parse_number(p, kw, value, 0, 15, &v) < 0)
+            return -1;
+        rc->stratum = (int)v;
+        return 1;
+    }
+    if (strcmp(kw, "refid") == 0) {
+        if (!value)
+            return fail(p, "missing value for '%s'", kw);
+        size_t n = strlen(value);
+        if (n < 1 || n > 4)
+            return fail(p, "bad refid '%s' (1 to 4 characters)", value);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)value[i] <= 0x20 || (unsigned char)value[i] >= 0x7f)
+                return fail(p, "bad refid '%s' (printable ASCII only)", value);
+        memcpy(rc->refid, value, n + 1);
+        return 1;
+    }
+    if (strncmp(kw, "flag", 4) == 0 && kw[4] >= '1' && kw[4] <= '4' && !kw[5]) {
+        if (!value)
+            return fail(p, "missing value for '%s'", kw);
+        if (parse_number(p, kw, value, 0, 1, &v) < 0)
+            return -1;
+        unsigned bit = 1u << (kw[4] - '1');
+        rc->flags = v ? rc->flags | bit : rc->flags & ~bit;
+        return 1;
+    }
+    return 0;
+}
+
+/* `server 127.127.T.U [options]`. */
+static int parse_refclock_server(Parser *p, int argc, char **argv, int type, int unit)
+{
+    CNF_Assoc a;
+
+    if (find_refclock(p->cfg, type, unit))
+        return fail(p, "reference clock %s configured twice", argv[1]);
+    init_refclock(&a, type, unit, p->line);
+    if (parse_assoc_options(p, argc, argv, &a) < 0) {
+        free(a.host);
+        return -1;
+    }
+    /* ntpd's NMEA driver takes its serial speed from mode bits 4-6. */
+    if (type == RCL_TYPE_NMEA) {
+        static const int speeds[] = { 4800, 9600, 19200, 38400, 57600, 115200 };
+        unsigned sel = (a.refclock.mode >> 4) & 7;
+        if (sel >= sizeof speeds / sizeof speeds[0]) {
+            free(a.host);
+            return fail(p, "bad NMEA speed bits in mode %u", a.refclock.mode);
+        }
+        a.refclock.baud = speeds[sel];
+        a.refclock.mode &= 0x0f;
+    } else if (a.refclock.mode) {
+        free(a.host);
+        return fail(p, "option 'mode' is only valid for the NMEA driver (127.127.20.U)");
+    }
+    add_assoc_entry(p->cfg, &a);
+    return 0;
+}
+
+/* `fudge 127.127.T.U [time1 S] [time2 S] [stratum N] [refid ID] [flagN 0|1]`. */
+static int parse_fudge(Parser *p, int argc, char **argv)
+{
+    int type, unit, r;
+
+    r = parse_refclock_address(p, argv[1], &type, &unit);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return fail(p, "fudge needs a reference clock address 127.127.T.U, not '%s'", argv[1]);
+    CNF_Assoc *a = find_refclock(p->cfg, type, unit);
+    if (!a)
+        return fail(p, "fudge for %s before its server line", argv[1]);
+    for (int i = 2; i < argc; i += 2) {
+        r = parse_fudge_option(p, &a->refclock, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return fail(p, "unknown fudge option '%s'", argv[i]);
+    }
+    return 0;
+}
+
+/* `refclock NAME [unit U] [path DEV] [baud N] [mode N] [lock 127.127.T.U]
+   [precision N] [time1 S] [time2 S] [stratum N] [refid ID] [flagN 0|1]
+   [prefer] [noselect] [minpoll N] [maxpoll N]` (ntpsec's syntax). */
+static int parse_refclock(Parser *p, int argc, char **argv)
+{
+    int type = 0;
+    long v;
+
+    for (size_t i = 0; i < sizeof refclock_types / sizeof refclock_types[0]; i++)
+        if (strcasecmp(refclock_types[i].name, argv[1]) == 0)
+            type = refclock_types[i].type;
+    if (!type)
+        return fail(p, "unknown reference clock '%s' (local, nmea, pps, shm)", argv[1]);
+
+    /* The unit first: it names the clock in later messages. */
+    int unit = 0;
+    for (int i = 2; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "unit") == 0) {
+            if (parse_number(p, "unit", argv[i + 1], 0, RCL_MAX_UNIT, &v) < 0)
+                return -1;
+            unit = (int)v;
+        }
+    }
+    if (find_refclock(p->cfg, type, unit))
+        return fail(p, "reference clock %s unit %d (127.127.%d.%d) configured twice", argv[1],
+                    unit, type, unit);
+
+    CNF_Assoc a;
+    init_refclock(&a, type, unit, p->line);
+    RCL_Config *rc = &a.refclock;
+    for (int i = 2; i < argc; i++) {
+        const char *kw = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        int r = parse_fudge_option(p, rc, kw, value);
+        if (r < 0)
+            goto error;
+        if (r > 0) {
+            i++;
+            continue;
+        }
+        if (strcmp(kw, "prefer") == 0) {
+            a.prefer = 1;
+            continue;
+        }
+        if (strcmp(kw, "noselect") == 0) {
+            a.noselect = 1;
+            continue;
+        }
+        if (!value) {
+            fail(p, strcmp(kw, "unit") && strcmp(kw, "path") && strcmp(kw, "baud") &&
+                    strcmp(kw, "mode") && strcmp(kw, "lock") && strcmp(kw, "precision") &&
+                    strcmp(kw, "minpoll") && strcmp(kw, "maxpoll")
+                    ? "unknown refclock option '%s'" : "missing value for '%s'", kw);
+            goto error;
+        }
+        i++;
+        if (strcmp(kw, "unit") == 0) {
+            continue;   /* read above */
+        } else if (strcmp(kw, "path") == 0) {
+            if (value[0] != '/' || strlen(value) >= sizeof rc->path) {
+                fail(p, "bad path '%s' (an absolute path of at most %zu characters)", value,
+                     sizeof rc->path - 1);
+                goto error;
+            }
+            snprintf(rc->path, sizeof rc->path, "%s", value);
+        } else if (strcmp(kw, "baud") == 0) {
+            static const long speeds[] = { 1200, 2400, 4800, 9600, 19200, 38400, 57600,
+                                           115200, 230400 };
+            int ok = 0;
+            if (parse_number(p, "baud", value, 1, 230400, &v) < 0)
+                goto error;
+            for (size_t k = 0; k < sizeof speeds / sizeof speeds[0]; k++)
+                ok |= speeds[k] == v;
+            if (!ok) {
+                fail(p, "bad baud '%s' (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200 "
+                     "or 230400)", value);
+                goto error;
+            }
+            rc->baud = (int)v;
+        } else if (strcmp(kw, "mode") == 0) {
+            if (parse_number(p, "mode", value, 0, 15, &v) < 0)
+                goto error;
+            rc->mode = (unsigned)v;
+        } else if (strcmp(kw, "precision") == 0) {
+            /* log2 s, negative: "-20" is about a microsecond. */
+            if (value[0] != '-' || parse_number(p, "precision", value + 1, 1, 30, &v) < 0) {
+                if (value[0] != '-')
+                    fail(p, "bad precision '%s' (log2 s, -30..-1)", value);
+                goto error;
+            }
+            rc->precision = -(int)v;
+        } else if (strcmp(kw, "lock") == 0) {
+            int lt, lu;
+            int r2 = parse_refclock_address(p, value, &lt, &lu);
+            if (r2 < 0)
+                goto error;
+            if (r2 == 0) {
+                fail(p, "lock needs a reference clock address 127.127.T.U, not '%s'", value);
+                goto error;
+            }
+            rc->lock_type = lt;
+            rc->lock_unit = lu;
+        } else if (strcmp(kw, "minpoll") == 0 || strcmp(kw, "maxpoll") == 0) {
+            if (parse_number(p, kw, value, CNF_MIN_POLL, CNF_MAX_POLL, &v) < 0)
+                goto error;
+            *(kw[1] == 'i' ? &a.minpoll : &a.maxpoll) = (int)v;
+        } else {
+            fail(p, "unknown refclock option '%s'", kw);
+            goto error;
+        }
+    }
+    if (rc->mode && type != RCL_TYPE_NMEA) {
+        fail(p, "option 'mode' is only valid for the NMEA driver");
+        goto error;
+    }
+    if (rc->lock_type && type != RCL_TYPE_PPS) {
+        fail(p, "option 'lock' is only valid for the PPS driver");
+        goto error;
+    }
+    if (settle_polls(p, &a, RCL_DEFAULT_POLL, RCL_DEFAULT_POLL) < 0)
+        goto error;
+    add_assoc_entry(p->cfg, &a);
+    return 0;
+
+error:
+    free(a.host);
+    return -1;
+}
+
+/* `master [N]`: serve the local clock at stratum N (default 8) when
+   nothing better is reachable — Cisco's `ntp master`, ntpd's `server
+   127.127.1.0` + `fudge 127.127.1.0 stratum N-1`. */
+static int parse_master(Parser *p, int argc, char **argv)
+{
+    long v = CNF_DEFAULT_MASTER_STRATUM;
+    CNF_Assoc a;
+
+    if (argc > 1 && parse_number(p, "stratum", argv[1], 1, 15, &v) < 0)
+        return -1;
+    if (find_refclock(p->cfg, RCL_TYPE_LOCAL, 0))
+        return fail(p, "the local clock (127.127.1.0) is configured twice");
+    init_refclock(&a, RCL_TYPE_LOCAL, 0, p->line);
+    /* The clock's own stratum; what cntpd serves is one more. */
+    a.refclock.stratum = (int)v - 1;
+    a.minpoll = a.maxpoll = RCL_DEFAULT_POLL;
+    add_assoc_entry(p->cfg, &a);
+    return 0;
+}
+
+/* A PPS lock must name a reference clock that is configured (anywhere in
+   the file). */
+static int check_refclock_locks(Parser *p)
+{
+    CNF_Config *cfg = p->cfg;
+
+    for (size_t i = 0; i < cfg->n_assocs; i++) {
+        const RCL_Config *rc = &cfg->assocs[i].refclock;
+        if (!rc->lock_type)
+            continue;
+        const CNF_Assoc *lock = find_refclock(cfg, rc->lock_type, rc->lock_unit);
+        if (!lock || lock == &cfg->assocs[i]) {
+            p->line = cfg->assocs[i].line;
+            return fail(p, "lock 127.127.%d.%d: no such reference clock configured",
+                        rc->lock_type, rc->lock_unit);
+        }
     }
     return 0;
 }
@@ -275,6 +654,15 @@ static int parse_assoc(Parser *p, CNF_AssocType type, int argc, char **argv)
     /* `server iburst` would otherwise pass as a host named "iburst". */
     if (find_assoc_option(argv[1]))
         return fail(p, "missing address before '%s'", argv[1]);
+    int rtype, runit, r = parse_refclock_address(p, argv[1], &rtype, &runit);
+    if (r < 0)
+        return -1;
+    if (r > 0) {
+        if (type != CNF_ASSOC_SERVER)
+            return fail(p, "a reference clock (%s) is configured with 'server', not '%s'",
+                        argv[1], argv[0]);
+        return parse_refclock_server(p, argc, argv, rtype, runit);
+    }
     /* The host first, so errors come out in the order they are written. */
     a.host = parse_host(argv[1]);
     if (!a.host)
@@ -284,10 +672,7 @@ static int parse_assoc(Parser *p, CNF_AssocType type, int argc, char **argv)
         return -1;
     }
 
-    /* One realloc per association: configs hold a handful, and the struct
-       has no capacity field to keep in step. */
-    cfg->assocs = MEM_Realloc(cfg->assocs, (cfg->n_assocs + 1) * sizeof(*cfg->assocs));
-    cfg->assocs[cfg->n_assocs++] = a;
+    add_assoc_entry(cfg, &a);
     return 0;
 }
 
@@ -799,6 +1184,9 @@ static const Directive directives[] = {
     { "statedir", 1, 1, parse_statedir },
     { "trap", 1, -1, parse_trap },
     { "alarm", 2, -1, parse_alarm },
+    { "fudge", 1, -1, parse_fudge },
+    { "refclock", 1, -1, parse_refclock },
+    { "master", 0, 1, parse_master },
 };
 
 /* ------------------------------------------------------------------------
@@ -901,6 +1289,8 @@ static int parse(const char *text, size_t len, const char *name, CNF_Config *cfg
     p->errlen = errlen;
     p->cfg = cfg;
     r = parse_text(p, text, len);
+    if (r == 0)
+        r = check_refclock_locks(p);
     free(p);
     if (r < 0)
         CNF_Free(cfg);
@@ -939,11 +1329,16 @@ int CNF_ParseFile(const char *path, CNF_Config *cfg, char *err, size_t errlen)
 int CNF_ValidHost(const char *host)
 {
     char *copy;
+    struct in_addr a4;
 
     if (host[0] == '[')
         return 0;
     copy = parse_host(host);
     free(copy);
+    /* 127.127.T.U names a reference clock, never a server to poll. */
+    if (copy && inet_pton(AF_INET, host, &a4) == 1 &&
+        RCL_IsRefclockAddress(ntohl(a4.s_addr), NULL, NULL))
+        return 0;
     return copy != NULL;
 }
 

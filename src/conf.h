@@ -13,6 +13,7 @@
 
 #include "access.h"
 #include "ratelimit.h"
+#include "refclock.h"
 
 #define CNF_DEFAULT_PORT 123
 #define CNF_DEFAULT_MINPOLL 6    /* log2 s: 64 s, as ntpd */
@@ -26,6 +27,8 @@
 #define CNF_DEFAULT_TRAP_HOLDDOWN 300.0   /* s, `trap holddown` */
 #define CNF_MAX_TRAP_HIGHPRIORITY 64      /* AssocIds in `trap highpriority ID...` */
 #define CNF_MAX_ALARMS 256                /* `alarm` lines */
+#define CNF_DEFAULT_MASTER_STRATUM 8      /* `master` without a number (as Cisco's) */
+#define CNF_DEFAULT_NMEA_BAUD 4800        /* NMEA 0183's speed, ntpd's default */
 
 typedef enum {
     CNF_ASSOC_SERVER,          /* `server`: client mode */
@@ -89,6 +92,10 @@ typedef struct {
     int version;       /* NTP version to send, 1..4 (default 4) */
     uint32_t key;      /* symmetric key id (`key N`), 0: none */
     int ttl;           /* broadcast: IP TTL / hop limit (`ttl N`), default 1 */
+    int noselect;      /* `noselect`: measured and reported, never selected */
+    /* A reference clock (`server 127.127.T.U` + `fudge`, `refclock NAME`,
+       `master N`): refclock.type set, host "127.127.T.U". */
+    RCL_Config refclock;
     int line;          /* line in the config file, for messages */
 } CNF_Assoc;
 
@@ -168,7 +175,8 @@ int CNF_ParseString(const char *text, const char *name, CNF_Config *cfg, char *e
                     size_t errlen);
 
 /* Is `host` a server address as a config line takes it: a numeric IPv4
-   or IPv6 address (without brackets) or an RFC 1123 host name? 1 or 0. */
+   or IPv6 address (without brackets) or an RFC 1123 host name, and not a
+   reference clock's pseudo address 127.127.T.U? 1 or 0. */
 int CNF_ValidHost(const char *host);
 
 /* Free everything `cfg` holds and zero it. Safe on a zeroed config, twice,

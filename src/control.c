@@ -410,9 +410,10 @@ CTL_Status CTL_SetLocalStratum(int stratum)
     if (stratum < 0 || stratum > 15)
         return CTL_BAD_STRATUM;
     if (stratum != eng_local_stratum)
-        LOG(LOGS_INFO, "local stratum %d set over SNMP (cntpSysStratum; used by a local "
-            "clock source)", stratum);
+        LOG(LOGS_INFO, "local stratum %d set over SNMP (cntpSysStratum: served while the "
+            "local clock is the system peer)", stratum);
     eng_local_stratum = stratum;
+    RCL_SetLocalStratum(stratum);
     return CTL_OK;
 }
 
@@ -499,6 +500,7 @@ int CTL_SaveState(void)
 static void load_system(const STATE_System *sys)
 {
     eng_local_stratum = sys->local_stratum;
+    RCL_SetLocalStratum(eng_local_stratum);
     if (eng_local_stratum)
         LOG(LOGS_INFO, "state file: local stratum %d (cntpSysStratum)", eng_local_stratum);
     if (!sys->leap)

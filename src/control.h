@@ -115,9 +115,10 @@ CTL_Status CTL_Restore(const CTL_Row *row);
    and all of them are honoured, as in ntpd; while one of them is active no
    SNMP row is preferred. */
 
-/* cntpSysStratum written: the stratum a local-clock source (`ntp master
-   N`) will claim, 1..15; 0 when never written. Kept in the state file. No
-   such source exists yet: the system stratum is not changed. */
+/* cntpSysStratum written: the stratum cntpd serves while the LOCAL clock
+   (`master N`, 127.127.1.U) is its system peer, 1..15, overriding the
+   configured one; 0 when never written. Kept in the state file. Without a
+   LOCAL clock (or while another source is selected) nothing changes. */
 int CTL_GetLocalStratum(void);
 CTL_Status CTL_SetLocalStratum(int stratum);   /* 1..15, or 0 to forget (undo) */
 

@@ -93,6 +93,13 @@ static int startup_settled;
 
 static void start_resolve(Assoc *a);
 
+/* For a PPS refclock without a lock: may the system clock number its
+   seconds? */
+static int is_synchronised(void)
+{
+    return synchronised;
+}
+
 static const char *peer_label(PEER_Instance p, char *buf, size_t len)
 {
     PEER_Report r;
@@ -221,7 +228,8 @@ static void update_system(double now, const SEL_Result *res, const PEER_SelectIn
     v.offset = res->offset;
     v.jitter = res->jitter;
     v.poll = DSC_GetPoll();
-    v.status = SYS_STATUS_SYNC_TO_REMOTE;
+    v.status = info->refclock_type == RCL_TYPE_LOCAL ? SYS_STATUS_SYNC_TO_LOCAL
+               : info->refclock_type ? SYS_STATUS_SYNC_TO_REFCLOCK : SYS_STATUS_SYNC_TO_REMOTE;
     SYS_Set(&v);
     if (clock_updated || kernel_leap != kernel_armed) {
         if (kernel_leap != kernel_armed)
@@ -495,7 +503,13 @@ void eng_start_assoc(Assoc *a, const NTP_Addr *addr)
     a->retry_interval = RESOLVE_RETRY_MIN;
     eng_insert_sorted(&eng_assocs, a);
     eng_n_assocs++;
-    if (addr)
+    if (a->params.refclock.type) {
+        /* 127.127.T.U: nothing to resolve, no restrict entry (no packet
+           comes from a reference clock). */
+        NTP_Addr pseudo;
+        if (ADDR_Parse(a->host, 0, &pseudo) == 0)
+            PEER_SetAddress(a->peer, &pseudo);
+    } else if (addr)
         set_peer_address(a, addr);
     else
         start_resolve(a);
@@ -537,6 +551,8 @@ static Assoc *add_assoc(const CNF_Assoc *c)
         .burst = c->burst,
         .prefer = c->prefer,
         .configured = 1,
+        .noselect = c->noselect,
+        .refclock = c->refclock,
     };
 
     Assoc *a = eng_new_record(0, CTL_ORIGIN_CONFIG, &params);
@@ -922,6 +938,7 @@ int ENG_Init(const CNF_Config *cfg)
     SEL_SetParams(&sp);
     init_discipline(cfg);
     PEER_SetPhaseSource(DSC_PhaseAt);
+    RCL_SetSystemSyncCheck(is_synchronised);
     CLK_SetExternalStepHandler(external_step, NULL);
     start_time = SCH_Monotonic();
     SYS_Init(CLK_GetPrecisionLog2(), DSC_GetPoll());
@@ -1070,6 +1087,7 @@ void ENG_LogStatus(void)
             r->kiss[0] ? " kiss " : "", r->kiss);
     }
     free(reports);
+    RCL_LogStatus();
     CNT_Format(line, sizeof line);
     LOG(LOGS_INFO, "counters: %s", line);
 }

@@ -62,10 +62,21 @@ void SEL_Run(PEER_Instance *peers, int n, double now, int sys_poll,
 
     memset(res, 0, sizeof *res);
 
+    /* The LOCAL clock is a last resort (ntpd's local driver, a router's
+       `ntp master`): it takes part only when no other source is fit. */
+    PEER_SelectInfo *infos = MEM_Calloc((size_t)n, sizeof *infos);
+    int others_fit = 0;
     for (int i = 0; i < n; i++) {
-        PEER_SelectInfo info;
-        PEER_GetSelectInfo(peers[i], now, &info);
+        PEER_GetSelectInfo(peers[i], now, &infos[i]);
+        if (infos[i].fit && infos[i].root_distance < maxdist && !infos[i].last_resort)
+            others_fit = 1;
+    }
+
+    for (int i = 0; i < n; i++) {
+        PEER_SelectInfo info = infos[i];
         PEER_SetSelectStatus(peers[i], PEER_SEL_REJECT);
+        if (info.last_resort && others_fit)
+            continue;
         if (!info.fit || info.root_distance >= maxdist) {
             DEBUG_LOG("selection: association %u unfit (fit %d, stratum %d, leap %d, "
                       "root distance %.6f s, limit %.6f s)", PEER_GetAssocId(peers[i]),
@@ -234,6 +245,7 @@ chosen:;
     res->jitter = sqrt(sel_jitter * sel_jitter + cand[sys].info.jitter * cand[sys].info.jitter);
 
 out:
+    free(infos);
     free(cand);
     free(ep);
 }

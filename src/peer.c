@@ -75,6 +75,7 @@ struct PEER_Record {
     unsigned auth_failures;  /* consecutive packets without a valid MAC */
     int poll_floor;          /* log2 s the poll may not go below (RATE KoD, losses) */
     unsigned polls;          /* regular polls since start or the last raise */
+    RCL_Instance rcl;        /* a reference clock's instance, else NULL */
 };
 
 /* Authentication hooks (the engine's keys): append a MAC for key `key_id`
@@ -106,6 +107,7 @@ static double (*phase_at)(double t) = no_phase;
 void PEER_SetPhaseSource(double (*fn)(double t))
 {
     phase_at = fn ? fn : no_phase;
+    RCL_SetPhaseSource(fn);
 }
 
 void PEER_SetJumpThreshold(double threshold)
@@ -131,7 +133,7 @@ static const char *peer_name(PEER_Instance p, char *buf, size_t len)
 {
     char addr[ADDR_STRLEN];
 
-    if (!p->addr.len)
+    if (!p->addr.len || p->params.refclock.type)
         snprintf(buf, len, "%s", p->host);
     else if (ADDR_Parse(p->host, 0, &(NTP_Addr){ 0 }) == 0)
         snprintf(buf, len, "%s", ADDR_ToString(&p->addr, addr, sizeof addr));
@@ -174,6 +176,7 @@ void PEER_Destroy(PEER_Instance p)
         return;
     CLK_RemoveStepHandler(clock_stepped, p);
     SCH_RemoveTimer(p->poll_timer);
+    RCL_Destroy(p->rcl);
     if (p->owns_sock)
         NIO_Close(p->sock);
     free(p->host);
@@ -214,6 +217,32 @@ static double poll_delay(PEER_Instance p)
 
 static void rx_handler(const NIO_Datagram *d, void *arg);
 
+/* Refclocks: polls at 2^hpoll s once the filter has a few samples; until
+   then every PEER_BURST_INTERVAL s, so a reference clock is usable within
+   seconds of the start, as iburst makes a server. */
+#define REFCLOCK_STARTUP_SAMPLES 4
+
+static void start_refclock(PEER_Instance p, const NTP_Addr *addr)
+{
+    char name[300];
+
+    if (!p->rcl)
+        p->rcl = RCL_Create(&p->params.refclock);
+    if (!p->rcl) {
+        LOG(LOGS_ERR, "association %u: no driver for reference clock %s", p->assoc_id, p->host);
+        return;
+    }
+    p->addr = *addr;
+    p->unreach = 0;
+    p->stratum = RCL_GetStratum(p->rcl);
+    p->precision = RCL_GetPrecision(p->rcl);
+    p->refid = RCL_GetRefId(p->rcl);
+    LOG(LOGS_INFO, "association %u: reference clock %s, stratum %d, filtered sample every "
+        "%d s%s", p->assoc_id, peer_name(p, name, sizeof name), p->stratum, 1 << p->hpoll,
+        p->params.noselect ? " (noselect)" : "");
+    schedule_poll(p, PEER_BURST_INTERVAL);
+}
+
 void PEER_SetAddress(PEER_Instance p, const NTP_Addr *addr)
 {
     char name[300];
@@ -221,6 +250,10 @@ void PEER_SetAddress(PEER_Instance p, const NTP_Addr *addr)
 
     if (p->addr.len && ADDR_Equal(&p->addr, addr)) {
         p->unreach = 0;
+        return;
+    }
+    if (p->params.refclock.type) {
+        start_refclock(p, addr);
         return;
     }
     /* Client mode (and a broadcast client's delay volley) polls from a
@@ -259,7 +292,8 @@ int PEER_Burst(PEER_Instance p, int count, double min_interval)
 {
     double now = SCH_Monotonic(), wait = 0.0;
 
-    if (!p->addr.len || p->stopped || count < 1)
+    /* A reference clock samples continuously: nothing to re-measure. */
+    if (!p->addr.len || p->stopped || count < 1 || p->rcl)
         return 0;
     if (count >= PEER_BURST_COUNT)
         count = PEER_BURST_COUNT - 1;
@@ -375,6 +409,50 @@ static void set_reachable(PEER_Instance p, int reachable)
     });
 }
 
+static void take_sample(PEER_Instance p, double offset, double delay, double dispersion,
+                        double now);
+
+/* A reference clock's poll: the reach register shifts as for a server, and
+   the samples the driver collected since the last poll, median-filtered,
+   are this poll's "reply". */
+static void refclock_poll(PEER_Instance p)
+{
+    double now = SCH_Monotonic();
+    RCL_Sample s;
+
+    p->reach <<= 1;
+    p->unreach++;
+    p->sent++;
+    p->polls++;
+    p->hpoll = clamp_poll(p, SYS_Get()->poll);
+    schedule_poll(p, p->received < REFCLOCK_STARTUP_SAMPLES ? PEER_BURST_INTERVAL
+                                                             : ldexp(1.0, p->hpoll));
+    if (!RCL_GetSample(p->rcl, now, &s)) {
+        if (p->reach == 0)
+            set_reachable(p, 0);
+        return;
+    }
+    struct timespec local;
+    CLK_ReadTime(&local);
+    p->received++;
+    p->reach |= 1;
+    p->unreach = 0;
+    set_reachable(p, 1);
+    p->leap = s.leap;
+    p->stratum = RCL_GetStratum(p->rcl);
+    p->precision = RCL_GetPrecision(p->rcl);
+    p->refid = RCL_GetRefId(p->rcl);
+    p->root_delay = 0.0;
+    p->root_dispersion = 0.0;
+    p->reference_time = NTS_FromTimespec(&s.ref_time);
+    p->last_rec = NTS_FromTimespec(&local);
+    p->last_rx_xmt = p->reference_time;
+    CNT.rx_accepted++;
+    /* No round trip: the delay is the clock's precision (the filter's
+       choice by delay then falls on the newest sample). */
+    take_sample(p, s.offset, CLK_GetPrecision(), s.dispersion, now);
+}
+
 static void poll_timeout(void *arg)
 {
     PEER_Instance p = arg;
@@ -382,6 +460,10 @@ static void poll_timeout(void *arg)
     p->poll_timer = NULL;
     if (p->stopped)
         return;
+    if (p->rcl) {
+        refclock_poll(p);
+        return;
+    }
 
     if (p->params.mode == NTP_MODE_BROADCAST) {
         /* A broadcaster only sends; nobody answers, so no reach register. */
@@ -553,6 +635,13 @@ void PEER_Receive(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt_
     int symmetric = pkt.mode == NTP_MODE_SYM_ACTIVE || pkt.mode == NTP_MODE_SYM_PASSIVE;
     struct timespec sent_local = p->xmt_local;   /* T1 of the packet answered */
 
+    /* A packet "from" 127.127.T.U (anyone on loopback can send one) is
+       not the reference clock. */
+    if (p->rcl) {
+        p->rejected++;
+        CNT.rx_rejected++;
+        return;
+    }
     if (!acceptable(p, d, &pkt))
         return;
 
@@ -669,7 +758,21 @@ void PEER_Receive(PEER_Instance p, const NIO_Datagram *d, const NTP_Packet *pkt_
         }
     }
     p->last_update = t4;
+    take_sample(p, offset, delay, dispersion, now);
+}
 
+/* A measurement of this association at scheduler time `now` goes through
+   its clock filter; selection runs after it. */
+static void take_sample(PEER_Instance p, double offset, double delay, double dispersion,
+                        double now)
+{
+    double precision = CLK_GetPrecision();
+
+    if (p->rcl) {
+        struct timespec ts;
+        CLK_ReadTime(&ts);
+        p->last_update = NTS_FromTimespec(&ts);
+    }
     DEBUG_LOG("association %u: offset %+.9f delay %.9f dispersion %.9f", p->assoc_id, offset,
               delay, dispersion);
 
@@ -738,6 +841,8 @@ void PEER_ParamsReport(uint32_t assoc_id, const PEER_Params *params, PEER_Report
     r->mode = params->mode;
     r->configured = params->configured;
     r->prefer = params->prefer;
+    r->noselect = params->noselect;
+    r->refclock_type = params->refclock.type;
     r->iburst = params->iburst;
     r->burst = params->burst;
     r->version = params->version;
@@ -789,7 +894,8 @@ void PEER_GetSelectInfo(PEER_Instance p, double now, PEER_SelectInfo *info)
     /* RFC 5905 fit(): a reachable peer with a sample, synchronised, below
        stratum 16; the distance test is selection's (it knows maxdist). */
     info->fit = p->reach != 0 && p->filter.have_sample && !p->stopped &&
-                p->leap != NTP_LEAP_UNSYNC && p->stratum < NTP_STRATUM_UNSYNC;
+                p->leap != NTP_LEAP_UNSYNC && p->stratum < NTP_STRATUM_UNSYNC &&
+                !p->params.noselect;
     info->prefer = p->params.prefer;
     info->stratum = p->stratum;
     info->leap = p->leap;
@@ -818,6 +924,12 @@ void PEER_GetSelectInfo(PEER_Instance p, double now, PEER_SelectInfo *info)
     /* A primary server's refid names its reference (GPS, PPS, LOCL);
        above stratum 1 the refid names the server itself (RFC 5905 §7.3). */
     info->refid = ADDR_RefId(&p->addr);
+    info->refclock_type = p->params.refclock.type;
+    info->last_resort = p->params.refclock.type == RCL_TYPE_LOCAL;
+    /* A reference clock names itself: GPS, PPS, SHM, LOCL (or the
+       fudged refid), at whatever stratum it is configured. */
+    if (p->rcl)
+        info->refid = RCL_GetRefId(p->rcl);
 }
 
 void PEER_SetSelectStatus(PEER_Instance p, PEER_SelStatus status)

@@ -8,6 +8,11 @@
  * A peer is created with parameters and, when its host was a name, without
  * an address; the engine resolves the name and calls PEER_SetAddress.
  * Polling starts once the address is known.
+ *
+ * A reference clock (params.refclock.type set) is an association too: its
+ * address is the pseudo address 127.127.T.U, and at each poll it takes the
+ * refclock instance's filtered sample instead of sending a packet; the
+ * reach register, clock filter and reports are the same.
  */
 #ifndef CNTPD_PEER_H
 #define CNTPD_PEER_H
@@ -19,6 +24,7 @@
 #include "ntp_io.h"
 #include "ntp_pkt.h"
 #include "ntp_time.h"
+#include "refclock.h"
 
 typedef struct PEER_Record *PEER_Instance;
 
@@ -42,6 +48,8 @@ typedef struct {
     int version;           /* 1..4 */
     int iburst, burst, prefer;
     int configured;        /* from the config file (cntpPeersConfigured) */
+    int noselect;          /* measured and reported, never selected */
+    RCL_Config refclock;   /* type 0: a network association */
 } PEER_Params;
 
 /* Hand a decoded packet from this association's peer to it (the engine
@@ -79,7 +87,8 @@ typedef struct {
     NTP_Addr addr;          /* len 0 while unresolved */
     NTP_Addr local;         /* our address and port towards it, len 0 if none */
     int mode;
-    int configured, prefer, iburst, burst;
+    int configured, prefer, iburst, burst, noselect;
+    int refclock_type;      /* RCL_TYPE_*, 0 for a network association */
     int version;
     int minpoll, maxpoll;
     int hpoll;              /* host poll exponent now */
@@ -125,6 +134,9 @@ typedef struct {
     double newest_delay;     /* s, its round-trip delay */
     uint64_t last_rx_ntp;    /* NTP seconds (local clock) of its last packet, 0 if none */
     double min_delay;        /* s, the shortest delay in the filter */
+    int refclock_type;       /* RCL_TYPE_*, 0 for a network association */
+    int last_resort;         /* the LOCAL clock: selectable only when nothing
+                                else is */
 } PEER_SelectInfo;
 
 void PEER_GetSelectInfo(PEER_Instance peer, double now, PEER_SelectInfo *info);

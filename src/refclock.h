@@ -45,7 +45,7 @@
 typedef struct {
     int type, unit;
     char path[RCL_PATH_LEN];   /* device (serial line, /dev/ppsN); "": driver default */
-    int baud;                  /* NMEA serial speed (bit/s); 0: 9600 */
+    int baud;                  /* NMEA serial speed (bit/s); conf.c fills it */
     unsigned mode;             /* driver-specific (NMEA: RCL_NMEA_* bits) */
     double time1;              /* s added to every offset (fudge time1: cable
                                   delay, receiver calibration) */
@@ -89,8 +89,17 @@ const RCL_Driver *RCL_FindDriver(int type);
 const RCL_Driver *RCL_FindDriverByName(const char *name);
 
 /* Is this IPv4 address (host order) a reference clock pseudo address
-   127.127.T.U? Fills type and unit when it is. */
-int RCL_IsRefclockAddress(uint32_t ipv4, int *type, int *unit);
+   127.127.T.U? Fills type and unit (when not NULL) when it is. */
+static inline int RCL_IsRefclockAddress(uint32_t ipv4, int *type, int *unit)
+{
+    if ((ipv4 >> 16) != 0x7f7f)
+        return 0;
+    if (type)
+        *type = (int)((ipv4 >> 8) & 0xff);
+    if (unit)
+        *unit = (int)(ipv4 & 0xff);
+    return 1;
+}
 
 /* ---- For drivers ---- */
 
@@ -112,6 +121,11 @@ void RCL_AddSample(RCL_Instance rc, const struct timespec *ref, const struct tim
    clock; an edge that cannot be numbered, or is more than 0.4 s from any
    second by the lock's reckoning, is dropped. 1 if used, 0 if dropped. */
 int RCL_AddPulse(RCL_Instance rc, const struct timespec *local);
+
+/* The device went away (EOF or EIO on a serial line, a vanished segment):
+   the driver is stopped (its `stop` runs) and started again every
+   RCL_RETRY_INTERVAL s until `start` succeeds. Logged with `why`. */
+void RCL_DeviceLost(RCL_Instance rc, const char *why);
 
 /* ---- For the association (peer.c) ---- */
 
@@ -154,6 +168,11 @@ void RCL_SetPhaseSource(double (*fn)(double t));
 /* How the PPS driver numbers seconds without a lock: the system clock's
    state. Set by the engine; default: unsynchronised. */
 void RCL_SetSystemSyncCheck(int (*synchronised)(void));
+
+/* cntpSysStratum written over SNMP (RFC 1305's primary-clock procedure):
+   the LOCAL clock then claims `served` - 1, so cntpd serves `served` while
+   synchronised to it; 0: its configured stratum. */
+void RCL_SetLocalStratum(int served);
 
 /* One status line per instance (driver counters) into the log. */
 void RCL_LogStatus(void);

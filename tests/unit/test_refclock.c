@@ -1,0 +1,397 @@
+/*
+ * Unit tests for the reference clock layer (refclock.c) with the LOCAL
+ * driver: the per-poll median filter (trimming to 60 %, the mean, the
+ * spread as dispersion), fudges (time1, stratum, refid, precision, the
+ * cntpSysStratum override of LOCAL), how a sample is dated from the local
+ * time it was taken at, phase corrections made between a sample and the
+ * poll, PPS edges numbered by a lock or by the synchronised system clock
+ * (and dropped otherwise), and a step of the clock dropping pending
+ * samples.
+ *
+ * The clock and scheduler are fakes below: wall time and scheduler time
+ * are set by each test; timers are recorded, never run.
+ *
+ * Links: refclock refclock_local log mem
+ */
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "refclock.h"
+#include "sched.h"
+
+/* ---- fakes ----------------------------------------------------------------- */
+
+/* Wall times near 1970 (10^6 s): a double then still resolves 0.1 ns. */
+static struct timespec wall;      /* what CLK_ReadTime returns */
+static double mono;               /* what SCH_Monotonic returns */
+static double last_timer_delay;
+static int timers_added;
+static CLK_StepHandler step_handler;
+static void *step_arg;
+
+void CLK_ReadTime(struct timespec *now)
+{
+    *now = wall;
+}
+
+double SCH_Monotonic(void)
+{
+    return mono;
+}
+
+struct SCH_Timer_Record {
+    int dummy;
+};
+static struct SCH_Timer_Record timer_record;
+
+SCH_Timer SCH_AddTimer(double delay, SCH_TimerHandler handler, void *arg)
+{
+    (void)handler, (void)arg;
+    last_timer_delay = delay;
+    timers_added++;
+    return &timer_record;
+}
+
+void SCH_RemoveTimer(SCH_Timer timer)
+{
+    (void)timer;
+}
+
+void CLK_AddStepHandler(CLK_StepHandler handler, void *arg)
+{
+    step_handler = handler;
+    step_arg = arg;
+}
+
+void CLK_RemoveStepHandler(CLK_StepHandler handler, void *arg)
+{
+    (void)handler, (void)arg;
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static struct timespec ts(double t)
+{
+    struct timespec r;
+    r.tv_sec = (time_t)floor(t);
+    r.tv_nsec = (long)llround((t - floor(t)) * 1e9);
+    if (r.tv_nsec >= 1000000000L) {
+        r.tv_sec++;
+        r.tv_nsec -= 1000000000L;
+    }
+    return r;
+}
+
+static RCL_Config local_config(int unit)
+{
+    RCL_Config c;
+    memset(&c, 0, sizeof c);
+    c.type = RCL_TYPE_LOCAL;
+    c.unit = unit;
+    c.stratum = -1;
+    return c;
+}
+
+/* A sample `offset` s (reference - local) taken now. */
+static void add(RCL_Instance rc, double offset)
+{
+    double local = (double)wall.tv_sec + wall.tv_nsec * 1e-9;
+    struct timespec r = ts(local + offset), l = ts(local);
+    RCL_AddSample(rc, &r, &l, 0);
+}
+
+static double phase_slope;        /* s/s of phase corrections, for fake_phase */
+
+static double fake_phase(double t)
+{
+    return phase_slope * t;
+}
+
+static int synced;
+
+static int fake_synced(void)
+{
+    return synced;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    wall = ts(1000000.25);
+    mono = 1000.0;
+    timers_added = 0;
+    phase_slope = 0.0;
+    synced = 0;
+    RCL_SetPhaseSource(NULL);
+    RCL_SetSystemSyncCheck(fake_synced);
+    RCL_SetLocalStratum(0);
+    return 0;
+}
+
+static void assert_near(double a, double b, double eps)
+{
+    if (fabs(a - b) > eps)
+        fail_msg("%.12f is not within %g of %.12f", a, eps, b);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_local_driver_defaults(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+
+    assert_non_null(rc);
+    assert_string_equal(RCL_GetName(rc), "127.127.1.0");
+    assert_int_equal(RCL_GetStratum(rc), 5);
+    assert_int_equal(RCL_GetRefId(rc), 0x4c4f434c);   /* "LOCL" */
+    assert_int_equal(RCL_GetPrecision(rc), -20);
+    /* LOCAL reads the clock once a second. */
+    assert_int_equal(timers_added, 1);
+    assert_near(last_timer_delay, 1.0, 0.0);
+    RCL_Destroy(rc);
+}
+
+static void test_unknown_type(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    c.type = 99;
+    assert_null(RCL_Create(&c));
+    assert_null(RCL_FindDriver(99));
+    assert_non_null(RCL_FindDriverByName("local"));
+    assert_null(RCL_FindDriverByName("nonesuch"));
+}
+
+static void test_fudges(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(3);
+    c.stratum = 9;
+    memcpy(c.refid, "GPS", 4);
+    c.precision = -13;
+    c.time1 = 0.25;
+    RCL_Instance rc = RCL_Create(&c);
+    RCL_Sample s;
+
+    assert_int_equal(RCL_GetStratum(rc), 9);
+    assert_int_equal(RCL_GetRefId(rc), 0x47505300);   /* "GPS\0" */
+    assert_int_equal(RCL_GetPrecision(rc), -13);
+    /* cntpSysStratum written: LOCAL claims one less than what is served. */
+    RCL_SetLocalStratum(3);
+    assert_int_equal(RCL_GetStratum(rc), 2);
+    RCL_SetLocalStratum(0);
+    assert_int_equal(RCL_GetStratum(rc), 9);
+
+    add(rc, 0.001);
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 1);
+    assert_near(s.offset, 0.251, 1e-9);   /* time1 is added */
+    RCL_Destroy(rc);
+}
+
+static void test_empty_poll(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+    RCL_Sample s = { .offset = 42.0 };
+
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 0);
+    assert_near(s.offset, 42.0, 0.0);
+    add(rc, 0.0);
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 1);
+    /* Each sample is used by one poll only. */
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 0);
+    RCL_Destroy(rc);
+}
+
+static void test_median_trim(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+    RCL_Sample s;
+    /* Ten samples: eight around 1 ms, two wild ones (a late sentence, a
+       spurious edge). 60 % = 6 kept: the wild ones and the two farthest of
+       the rest go. */
+    const double offs[] = { 0.0010, 0.0011, 0.0009, 0.0500, 0.0010, 0.0012, 0.0008, -0.0400,
+                            0.0010, 0.0010 };
+
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        add(rc, offs[i]);
+        wall.tv_sec++;
+        mono += 1.0;
+    }
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 1);
+    assert_int_equal(s.count, 6);
+    assert_near(s.offset, 0.0010, 0.00005);
+    assert_true(s.dispersion < 0.0001);
+    assert_true(s.dispersion >= ldexp(1.0, -20));
+    /* The newest sample dates the result. */
+    assert_near(s.epoch, mono - 1.0, 1e-9);
+    assert_int_equal(s.ref_time.tv_sec, wall.tv_sec - 1);
+    RCL_Destroy(rc);
+}
+
+static void test_ring_keeps_newest(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+    RCL_Sample s;
+
+    /* More samples than the ring holds: the oldest (offset 1 s) drop out. */
+    for (int i = 0; i < RCL_MAX_SAMPLES + 10; i++) {
+        add(rc, i < 10 ? 1.0 : 0.002);
+        mono += 1.0;
+        wall.tv_sec++;
+    }
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 1);
+    assert_near(s.offset, 0.002, 1e-9);
+    RCL_Destroy(rc);
+}
+
+static void test_sample_dated_by_local_time(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+    RCL_Sample s;
+
+    /* A sample taken 0.75 s before it is handed over (a shared memory
+       segment read once a second). */
+    struct timespec local = wall, ref = ts(1000000.25 + 0.003);
+    wall = ts(1000001.0);
+    RCL_AddSample(rc, &ref, &local, 1);
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 1);
+    assert_near(s.epoch, mono - 0.75, 1e-9);
+    assert_near(s.offset, 0.003, 1e-9);
+    assert_int_equal(s.leap, 1);
+    RCL_Destroy(rc);
+}
+
+static void test_phase_corrections(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+    RCL_Sample s;
+    double off;
+
+    /* The discipline adds 10 µs/s to the clock: a sample taken 8 s before
+       the poll showing +100 µs shows +20 µs as of the poll. */
+    phase_slope = 10e-6;
+    RCL_SetPhaseSource(fake_phase);
+    add(rc, 100e-6);
+    mono += 8.0;
+    wall.tv_sec += 8;
+    assert_int_equal(RCL_GetRecentOffset(rc, mono, 60.0, &off), 1);
+    assert_near(off, 20e-6, 1e-12);
+    assert_int_equal(RCL_GetRecentOffset(rc, mono, 5.0, &off), 0);
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 1);
+    assert_near(s.offset, 20e-6, 1e-12);
+    RCL_Destroy(rc);
+}
+
+static void test_pulse_numbered_by_lock(void **state)
+{
+    (void)state;
+    RCL_Config lc = local_config(1), pc = local_config(2);
+    pc.lock_type = RCL_TYPE_LOCAL;
+    pc.lock_unit = 1;
+    RCL_Instance lock = RCL_Create(&lc), pps = RCL_Create(&pc);
+    RCL_Sample s;
+
+    /* No sample from the lock yet: the edge cannot be numbered. */
+    struct timespec edge = ts(1000000.8);
+    wall = edge;
+    assert_int_equal(RCL_AddPulse(pps, &edge), 0);
+
+    /* The lock says the local clock is 0.2 s behind: an edge at local
+       .8 is the start of the next second, 0.2 s ahead of the local
+       clock. */
+    wall = ts(1000000.5);
+    add(lock, 0.2);
+    wall = edge;
+    assert_int_equal(RCL_AddPulse(pps, &edge), 1);
+    assert_int_equal(RCL_GetSample(pps, mono, &s), 1);
+    assert_near(s.offset, 0.2, 1e-9);
+    assert_int_equal(s.ref_time.tv_sec, 1000001);
+    assert_int_equal(s.ref_time.tv_nsec, 0);
+
+    /* An edge half a second from any second by the lock's reckoning is
+       not a second's edge. */
+    edge = ts(1000001.3);
+    wall = edge;
+    assert_int_equal(RCL_AddPulse(pps, &edge), 0);
+
+    /* The lock's sample has gone stale. */
+    mono += 120.0;
+    edge = ts(1000120.8);
+    wall = edge;
+    assert_int_equal(RCL_AddPulse(pps, &edge), 0);
+    RCL_Destroy(pps);
+    RCL_Destroy(lock);
+}
+
+static void test_pulse_numbered_by_system_clock(void **state)
+{
+    (void)state;
+    RCL_Config pc = local_config(4);
+    RCL_Instance pps = RCL_Create(&pc);
+    RCL_Sample s;
+    struct timespec edge = ts(1000000.999990);
+
+    wall = edge;
+    /* Unsynchronised: the system clock may not number seconds. */
+    assert_int_equal(RCL_AddPulse(pps, &edge), 0);
+    synced = 1;
+    assert_int_equal(RCL_AddPulse(pps, &edge), 1);
+    assert_int_equal(RCL_GetSample(pps, mono, &s), 1);
+    assert_near(s.offset, 10e-6, 1e-9);
+    RCL_Destroy(pps);
+}
+
+static void test_step_drops_pending(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+    RCL_Sample s;
+    double off;
+
+    add(rc, 0.5);
+    assert_non_null(step_handler);
+    step_handler(0.5, step_arg);
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 0);
+    assert_int_equal(RCL_GetRecentOffset(rc, mono, 60.0, &off), 0);
+    RCL_Destroy(rc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_local_driver_defaults, setup),
+        cmocka_unit_test_setup(test_unknown_type, setup),
+        cmocka_unit_test_setup(test_fudges, setup),
+        cmocka_unit_test_setup(test_empty_poll, setup),
+        cmocka_unit_test_setup(test_median_trim, setup),
+        cmocka_unit_test_setup(test_ring_keeps_newest, setup),
+        cmocka_unit_test_setup(test_sample_dated_by_local_time, setup),
+        cmocka_unit_test_setup(test_phase_corrections, setup),
+        cmocka_unit_test_setup(test_pulse_numbered_by_lock, setup),
+        cmocka_unit_test_setup(test_pulse_numbered_by_system_clock, setup),
+        cmocka_unit_test_setup(test_step_drops_pending, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
