@@ -10,22 +10,23 @@
 # writer started again (40 ms behind) is picked up without restarting
 # cntpd: reachable again, offset -40 ms + time1, syncToRefclock.
 #
-# Segments are system-wide: the unit is chosen at random among those with
-# no segment, and only that key's segment is removed at the end.
+# Segments are system-wide: the unit is chosen at random in 8..199 (gpsd
+# running as root creates 0..7; the unit tests use 200..254) among those
+# with no segment, and only that key's segment is removed at the end.
 source "$(dirname "$0")/lib.sh"
 
 command -v ipcs >/dev/null && command -v ipcrm >/dev/null || skip_test "no ipcs/ipcrm"
 
 UNIT= KEY=
 for _ in $(seq 50); do
-    u=$((2 + RANDOM % 249))
+    u=$((8 + RANDOM % 192))
     k=$(printf '0x%08x' $((0x4e545030 + u)))
     if ! ipcs -m | awk -v k="$k" 'tolower($1) == k { f = 1 } END { exit !f }'; then
         UNIT=$u KEY=$k
         break
     fi
 done
-[ -n "$UNIT" ] || skip_test "no free SHM unit in 2..250"
+[ -n "$UNIT" ] || skip_test "no free SHM unit in 8..199"
 echo "# SHM unit $UNIT (key $KEY)"
 
 shm_cleanup() {
