@@ -11,6 +11,7 @@ packages=(
   libevent-dev libcmocka-dev libssl-dev
   chrony monitoring-plugins-basic
   iproute2 util-linux valgrind
+  pps-tools
 )
 
 missing=()

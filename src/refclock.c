@@ -25,11 +25,13 @@
 #define PULSE_MAX_ERROR 0.4
 
 extern const RCL_Driver RCL_LocalDriver;
+extern const RCL_Driver RCL_PpsDriver;
 extern const RCL_Driver RCL_ShmDriver;
 
 /* The drivers cntpd has, by type. */
 static const RCL_Driver *const drivers[] = {
     &RCL_LocalDriver,
+    &RCL_PpsDriver,
     &RCL_ShmDriver,
 };
 

@@ -27,6 +27,16 @@ static double now;        /* elapsed s */
 static int quit;
 static void (*after_event)(double elapsed);
 
+/* Few descriptors (one per simulated serial line): a small table. */
+#define MAX_FD_HANDLERS 16
+
+static struct {
+    int fd;
+    SCH_FdHandler handler;
+    void *arg;
+} fd_handlers[MAX_FD_HANDLERS];
+static int n_fd_handlers;
+
 void SIMS_SetAfterEvent(void (*hook)(double elapsed))
 {
     after_event = hook;
@@ -95,6 +105,7 @@ void SIMS_Init(void)
     now = 0.0;
     next_seq = 0;
     quit = 0;
+    n_fd_handlers = 0;
 }
 
 void SIMS_Fini(void)
@@ -196,11 +207,34 @@ void SCH_Quit(void)
    descriptor (none today) would never be woken; say so loudly. */
 void SCH_AddFdHandler(int fd, SCH_FdHandler handler, void *arg)
 {
-    (void)handler, (void)arg;
-    LOG(LOGS_WARN, "sim: SCH_AddFdHandler(%d) ignored: no descriptors in the simulator", fd);
+    SCH_RemoveFdHandler(fd);
+    if (n_fd_handlers == MAX_FD_HANDLERS) {
+        LOG(LOGS_ERR, "sim: more than %d descriptors watched", MAX_FD_HANDLERS);
+        return;
+    }
+    fd_handlers[n_fd_handlers].fd = fd;
+    fd_handlers[n_fd_handlers].handler = handler;
+    fd_handlers[n_fd_handlers].arg = arg;
+    n_fd_handlers++;
 }
 
 void SCH_RemoveFdHandler(int fd)
 {
-    (void)fd;
+    for (int i = 0; i < n_fd_handlers; i++) {
+        if (fd_handlers[i].fd == fd) {
+            fd_handlers[i] = fd_handlers[--n_fd_handlers];
+            return;
+        }
+    }
+}
+
+int SIMS_FdReady(int fd)
+{
+    for (int i = 0; i < n_fd_handlers; i++) {
+        if (fd_handlers[i].fd == fd) {
+            fd_handlers[i].handler(fd, fd_handlers[i].arg);
+            return 1;
+        }
+    }
+    return 0;
 }

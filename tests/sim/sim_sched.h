@@ -40,4 +40,10 @@ void SIMS_SetAfterEvent(void (*hook)(double elapsed));
 /* Timers pending now (for leak checks and debugging). */
 unsigned SIMS_Pending(void);
 
+/* Descriptors: the engine's SCH_AddFdHandler registrations are kept (a
+   reference clock's serial line is a real pipe in the simulator); the
+   simulator writes to the other end and calls SIMS_FdReady at the
+   simulated instant the data arrives. 1 if a handler ran. */
+int SIMS_FdReady(int fd);
+
 #endif
