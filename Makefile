@@ -67,6 +67,8 @@ TOOL_LINK := $(call obj,$(B),src/ntp_time.c src/ntp_pkt.c)
 $(B)/tools/%: $(B)/tests/tools/%.o $(TOOL_LINK)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) -o $@ $^ $(LIBM)
+# Tools that need more of the engine name it here.
+$(B)/tools/ntp_shmwriter: $(call obj,$(B),src/shmtime.c)
 tools: $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 
 # Unit tests: each tests/unit/test_X.c names the engine modules it links

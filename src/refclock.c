@@ -27,12 +27,14 @@
 extern const RCL_Driver RCL_LocalDriver;
 extern const RCL_Driver RCL_PpsDriver;
 extern const RCL_Driver RCL_NmeaDriver;
+extern const RCL_Driver RCL_ShmDriver;
 
 /* The drivers cntpd has, by type. */
 static const RCL_Driver *const drivers[] = {
     &RCL_LocalDriver,
     &RCL_PpsDriver,
     &RCL_NmeaDriver,
+    &RCL_ShmDriver,
 };
 
 typedef struct {

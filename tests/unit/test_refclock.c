@@ -11,7 +11,7 @@
  * The clock and scheduler are fakes below: wall time and scheduler time
  * are set by each test; timers are recorded, never run.
  *
- * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 log mem
+ * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 refclock_shm shmtime log mem
  */
 
 #include <math.h>

@@ -14,7 +14,7 @@
  * LOCAL instance's timers are never run and the test calls RCL_AddSample
  * for it.
  *
- * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 mem
+ * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 refclock_shm shmtime mem
  */
 
 #include <math.h>
