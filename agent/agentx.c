@@ -8,6 +8,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/agent/agent_callbacks.h>
 #include <net-snmp/library/large_fd_set.h>
 
 #include <event2/event.h>
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "mem.h"
 #include "mib_modules.h"
+#include "mib_table.h"
 #include "sched.h"
 #include "sched_ev.h"
 
@@ -30,6 +32,8 @@ typedef struct Watch {
 } Watch;
 
 static int running;
+/* AgentX PDUs answered by the fast path, and handed to net-snmp. */
+static unsigned long fast_answers, slow_packets;
 static void update(void);
 static struct event *timeout_ev;
 static Watch *watches;
@@ -68,8 +72,13 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
     netsnmp_large_fd_set_init(&set, FD_SETSIZE);
     NETSNMP_LARGE_FD_SET(fd, &set);
     for (int round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+        unsigned long fast_before = fast_answers, slow_before = slow_packets;
         snmp_read2(&set);
         netsnmp_check_outstanding_agent_requests();
+        /* Only fast-path answers: nothing went into the pipes, so there is
+           nothing to drain (saves a poll() per request). */
+        if (fast_answers != fast_before && slow_packets == slow_before)
+            break;
         NETSNMP_LARGE_FD_ZERO(&set);
         if (!ready_set(&set))
             break;
@@ -136,6 +145,99 @@ static void update(void)
     }
 }
 
+/* The AgentX fast path. net-snmp's subagent hands every AgentX request to
+   its agent code through an internal "callback" session (a pipe each way
+   inside this process: the request PDU is cloned and queued, a byte
+   written, the loop wakes, the agent answers into the other pipe, the loop
+   wakes again, and only then is the response sent), so one varbind of a
+   walk costs two extra passes through the loop and ~7 system calls besides
+   the master's own round trip. Reads of the tables (nearly every varbind
+   of a walk: snmpd sends one GetNext per varbind, even for GETBULK) are
+   answered here instead, straight from the same handlers and snapshot, in
+   the callback of the AgentX session itself; anything else (the scalars,
+   GETNEXT past a table's end, inclusive ranges, missing instances,
+   non-default contexts, SETs, the session's own PDUs) goes to net-snmp's
+   handle_agentx_packet unchanged. */
+enum { AX_MSG_GET = 5, AX_MSG_GETNEXT = 6, AX_MSG_RESPONSE = 18 };
+
+static int (*ax_packet_cb)(int, netsnmp_session *, int, netsnmp_pdu *, void *);
+
+/* Answer a Get/GetNext PDU from the tables; 1 when sent, 0 when net-snmp
+   must answer it. */
+static int answer_fast(netsnmp_session *s, netsnmp_pdu *pdu)
+{
+    if ((pdu->command != AX_MSG_GET && pdu->command != AX_MSG_GETNEXT) || pdu->community_len ||
+        !pdu->variables)
+        return 0;
+
+    netsnmp_pdu *resp = snmp_clone_pdu(pdu);
+    if (!resp)
+        return 0;
+    for (netsnmp_variable_list *vb = resp->variables; vb; vb = vb->next_variable) {
+        int ok;
+        if (pdu->command == AX_MSG_GETNEXT) {
+            /* The search range: name to val.objid (the null OID 0.0: no
+               upper bound); an inclusive one is left to net-snmp. */
+            oid end[MAX_OID_LEN];
+            size_t end_len = vb->val_len / sizeof(oid);
+            if (vb->type != ASN_PRIV_EXCL_RANGE || end_len > MAX_OID_LEN)
+                break;
+            memcpy(end, vb->val.objid, end_len * sizeof(oid));
+            int null_end = 1;
+            for (size_t i = 0; i < end_len; i++)
+                null_end &= end[i] == 0;
+            ok = MIBT_Answer(vb, 1, end, null_end ? 0 : end_len) == 0;
+        } else {
+            ok = MIBT_Answer(vb, 0, NULL, 0) == 0;
+        }
+        if (!ok) {
+            snmp_free_pdu(resp);
+            return 0;
+        }
+        if (!vb->next_variable)
+            goto send;
+    }
+    snmp_free_pdu(resp);
+    return 0;
+
+send:
+    /* As handle_agentx_packet does: the master is alive, no ping needed
+       (the session's securityModel holds the ping alarm). */
+    if (s->securityModel != SNMP_DEFAULT_SECMODEL)
+        snmp_alarm_reset((unsigned)s->securityModel);
+    resp->command = AX_MSG_RESPONSE;
+    resp->version = s->version;
+    resp->errstat = 0;
+    resp->errindex = 0;
+    if (!snmp_send(s, resp))
+        snmp_free_pdu(resp);
+    return 1;
+}
+
+static int ax_session_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
+{
+    if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu && answer_fast(s, pdu)) {
+        fast_answers++;
+        return 1;
+    }
+    slow_packets++;
+    return ax_packet_cb(op, s, reqid, pdu, magic);
+}
+
+/* net-snmp announces every new session to the master (at start and after
+   each reconnection): put the fast path in front of its callback. */
+static int session_start_cb(int major, int minor, void *server_arg, void *client_arg)
+{
+    netsnmp_session *s = server_arg;
+
+    (void)major, (void)minor, (void)client_arg;
+    if (s && s->callback && s->callback != ax_session_cb) {
+        ax_packet_cb = s->callback;
+        s->callback = ax_session_cb;
+    }
+    return 0;
+}
+
 /* net-snmp's own messages go to our log (syslog or stderr), one line each. */
 static int log_cb(int major, int minor, void *server_arg, void *client_arg)
 {
@@ -194,6 +296,10 @@ int AGT_Init(const CNF_Config *cfg)
         debug_register_tokens(tokens);
         snmp_set_do_debugging(1);
     }
+
+    if (!getenv("CNTPD_AGENTX_NO_FAST_PATH"))
+        snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
+                               session_start_cb, NULL);
 
     if (init_agent("cntpd") != 0) {
         LOG(LOGS_ERR, "cannot initialise the SNMP subagent");

@@ -9,6 +9,22 @@ typedef struct {
     size_t root_len;
 } Reg;
 
+/* Every registered table, for MIBT_Answer(). */
+#define MAX_TABLES 8
+static Reg *tables[MAX_TABLES];
+static int n_tables;
+
+static void reg_free(void *p)
+{
+    for (int i = 0; i < n_tables; i++) {
+        if (tables[i] == p) {
+            tables[i] = tables[--n_tables];
+            break;
+        }
+    }
+    free(p);
+}
+
 static int cmp_index(const long a[MIBT_MAX_INDEX], const long b[MIBT_MAX_INDEX], int n)
 {
     for (int i = 0; i < n; i++)
@@ -170,6 +186,34 @@ static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reginfo
     return SNMP_ERR_NOERROR;
 }
 
+/* The table whose subtree strictly contains `name`, or NULL. */
+static const Reg *table_of(const oid *name, size_t len)
+{
+    for (int i = 0; i < n_tables; i++) {
+        const Reg *r = tables[i];
+        if (len > r->root_len && snmp_oid_compare(name, r->root_len, r->root, r->root_len) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+int MIBT_Answer(netsnmp_variable_list *vb, int getnext, const oid *end, size_t end_len)
+{
+    const Reg *r = table_of(vb->name, vb->name_length);
+
+    if (!r)
+        return -1;
+    if (r->t->refresh)
+        r->t->refresh();
+    if (!getnext)
+        return do_get(r, vb) == SNMP_ERR_NOERROR ? 0 : -1;
+    if (do_getnext(r, vb) < 0)
+        return -1;
+    if (end_len > 0 && snmp_oid_compare(vb->name, vb->name_length, end, end_len) >= 0)
+        return -1;
+    return 0;
+}
+
 netsnmp_handler_registration *MIBT_Register(MIBT_Table *table, const oid *root, size_t root_len)
 {
     Reg *r = SNMP_MALLOC_TYPEDEF(Reg);
@@ -187,7 +231,9 @@ netsnmp_handler_registration *MIBT_Register(MIBT_Table *table, const oid *root, 
         return NULL;
     }
     h->myvoid = r;
-    h->data_free = free;
+    h->data_free = reg_free;
+    if (n_tables < MAX_TABLES)
+        tables[n_tables++] = r;
     reg = netsnmp_handler_registration_create(table->name, h, root, root_len,
                                               table->set ? HANDLER_CAN_RWRITE
                                                          : HANDLER_CAN_RONLY);

@@ -41,4 +41,14 @@ typedef struct MIBT_Table {
    table's OID (the Entry is root.1); returns the registration or NULL. */
 netsnmp_handler_registration *MIBT_Register(MIBT_Table *table, const oid *root, size_t root_len);
 
+/* Answer one read varbind from the registered tables directly, without
+   net-snmp's request processing (the AgentX fast path in agentx.c): GET
+   of an existing instance, or GETNEXT from a name inside a table (the
+   next instance in the same table, before `end` unless end_len is 0).
+   Sets vb's name and value and returns 0; -1 when the answer is not that
+   simple (no such instance, past the table or `end`, not a table's name):
+   then vb is left in an unspecified state and the caller must let
+   net-snmp answer the request. */
+int MIBT_Answer(netsnmp_variable_list *vb, int getnext, const oid *end, size_t end_len);
+
 #endif

@@ -2,7 +2,7 @@
 # Compare how fast snmpd serves CISCO-NTP-MIB from cntpd (over AgentX) with
 # how fast it serves its own objects, on loopback, in one run.
 #
-#   scripts/bench-snmp.sh [-n "8 64 512"] [-r REPETITIONS] [-t SECONDS]
+#   scripts/bench-snmp.sh [-n "8 64 512"] [-r REPETITIONS] [-t SECONDS] [-G]
 #
 # Starts a private snmpd (AgentX master, UDP on a free 127.0.0.1 port, its
 # AgentX socket in a temporary directory) and one fake NTP server process
@@ -19,6 +19,20 @@
 # per second for both, the ratio cntpd/native, and cntpd's resident memory
 # (VmRSS) after the walks. Target: ratio >= 0.5 and VmRSS < 16 MB at 512.
 #
+# References, measured in the same run for each N (a second table):
+#   - null: tests/tools/agentx_null, the cheapest AgentX subagent possible
+#     (a fixed table of 54 x N objects answered from memory, one read and
+#     one write per AgentX request), walked through the same snmpd: the
+#     best rate any AgentX subagent gets from snmpd's master agent;
+#   - snmpd -X: a second snmpd running as an AgentX subagent (all its MIB
+#     modules) behind a second, otherwise empty snmpd master (same binary,
+#     modules limited with -I so that it serves no MIB-2 itself); walking
+#     1.3.6.1.2.1 through it is net-snmp's own subagent code at work;
+#   - GETNEXT: cntpd and native walked with snmpwalk (one request per
+#     varbind) instead of snmpbulkwalk (-G skips these walks).
+# Each reference is printed with its ratio to the native GETBULK rate of
+# the same N (GETNEXT: to the native GETNEXT rate).
+#
 # cntpd runs without CAP_SYS_TIME (it never adjusts the clock: monitor
 # only); the fake server only writes timestamps into packets. Only
 # 127.0.0.1 is used. Everything started here is stopped on exit, by PID.
@@ -31,12 +45,14 @@ sizes="8 64 512"
 reps=10
 seconds=3
 cntpd_bin=${CNTPD:-}
+getnext=1
 
 usage() {
     sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"
 }
-while getopts "n:r:t:h" opt; do
+while getopts "n:r:t:Gh" opt; do
     case $opt in
+    G) getnext=0 ;;
     n) sizes=$OPTARG ;;
     r) reps=$OPTARG ;;
     t) seconds=$OPTARG ;;
@@ -53,7 +69,7 @@ done
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 die() { echo "bench: $*" >&2; exit 2; }
-for t in snmpd snmpbulkwalk snmpget setpriv python3; do
+for t in snmpd snmpbulkwalk snmpwalk snmpget setpriv python3; do
     command -v "$t" >/dev/null || die "$t not found (scripts/setup.sh installs it)"
 done
 nosystime=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time)
@@ -63,6 +79,8 @@ if [ -z "$cntpd_bin" ]; then
     cntpd_bin=$top/build/cntpd
 fi
 [ -x "$cntpd_bin" ] || die "$cntpd_bin is not executable"
+make --no-print-directory -s build/tools/agentx_null || die "building agentx_null failed"
+null_bin=$top/build/tools/agentx_null
 
 tmp=$(mktemp -d -t cntpd-bench-snmp.XXXXXX) || die "mktemp failed"
 pids=()
@@ -108,6 +126,24 @@ snmp() { local tool=$1; shift; MIBS= "$tool" -v2c -c public -t 5 -r 1 "$@"; }
 wait_until 10 eval 'snmp snmpget -On "$agent" 1.3.6.1.2.1.1.1.0 >/dev/null 2>&1' ||
     die "snmpd did not answer on $agent"
 
+# ---- reference: snmpd -X behind a master that serves no MIB-2 itself -------------
+rport=$(free_port)
+ragent=127.0.0.1:$rport
+mkdir -p "$tmp/ref/persist" "$tmp/sub/persist"
+sed "s|$tmp/snmpd/agentx.sock|$tmp/ref/agentx.sock|" "$tmp/snmpd/snmpd.conf" >"$tmp/ref/snmpd.conf"
+MIBS= SNMP_PERSISTENT_DIR=$tmp/ref/persist snmpd -f -Lf "$tmp/ref/snmpd.log" -C \
+    -c "$tmp/ref/snmpd.conf" -I vacm_conf,vacm_vars,usmConf,snmpEngine \
+    -p "$tmp/ref/snmpd.pid" "udp:$ragent" &
+ref_pid=$!
+pids+=("$ref_pid")
+wait_until 10 test -S "$tmp/ref/agentx.sock" || die "the reference snmpd did not start"
+printf 'agentXSocket %s\n' "$tmp/ref/agentx.sock" >"$tmp/sub/snmpd.conf"
+MIBS= SNMP_PERSISTENT_DIR=$tmp/sub/persist snmpd -f -X -Lf "$tmp/sub/snmpd.log" -C \
+    -c "$tmp/sub/snmpd.conf" -p "$tmp/sub/snmpd.pid" &
+pids+=($!)
+wait_until 15 eval 'snmp snmpget -On "$ragent" 1.3.6.1.2.1.2.1.0 2>/dev/null | grep -q INTEGER' ||
+    die "the snmpd subagent did not answer through the reference snmpd"
+
 # ---- fake NTP servers ------------------------------------------------------------
 max=0
 for n in $sizes; do [ "$n" -gt "$max" ] && max=$n; done
@@ -124,13 +160,16 @@ cpu() {
 }
 cpu_note=""
 
-# walk_rate OID: walk OID repeatedly for at least $seconds s; prints
-# "VARBINDS-PER-WALK WALKS RATE".
+# walk_rate OID [AGENT [getnext]]: walk OID (at AGENT, default snmpd's)
+# repeatedly for at least $seconds s, with GETBULK or, given "getnext",
+# GETNEXT; prints "VARBINDS-PER-WALK WALKS RATE".
 walk_rate() {
-    local oid=$1 t0 t1 n=0 walks=0 count
+    local oid=$1 at=${2:-$agent} t0 t1 n=0 walks=0 count
+    local walk=(snmpbulkwalk -Cr"$reps")
+    [ "${3:-}" = getnext ] && walk=(snmpwalk)
     t0=$EPOCHREALTIME
     while :; do
-        count=$(snmp snmpbulkwalk -On -Cr"$reps" "$agent" "$oid" 2>>"$tmp/walk.err" | grep -c ' = ')
+        count=$(snmp "${walk[@]}" -On "$at" "$oid" 2>>"$tmp/walk.err" | grep -c ' = ')
         n=$((n + count)) walks=$((walks + 1))
         t1=$EPOCHREALTIME
         awk -v a="$t0" -v b="$t1" -v s="$seconds" 'BEGIN { exit !(b - a >= s) }' && break
@@ -154,6 +193,8 @@ full_filters() {
 echo "bench: snmpd on $agent; max-repetitions $reps; at least $seconds s of walks per figure"
 printf '\n%6s %9s %12s %9s %12s %7s %9s\n' assocs varbinds cntpd-vb/s native-vb native-vb/s ratio VmRSS
 status=0
+refs=""
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 for n in $sizes; do
     conf=$tmp/cntpd-$n.conf log=$tmp/cntpd-$n.log
     {
@@ -188,12 +229,42 @@ for n in $sizes; do
     [ "$cvb" -eq "$expect" ] ||
         echo "bench: expected $expect varbinds in the subtree at $n associations, walked $cvb" >&2
     last_ratio=$ratio last_rss=$rss last_n=$n
+    gcrate=- gnrate=- gratio=-
+    if [ "$getnext" -eq 1 ]; then
+        read -r _ _ gcrate < <(walk_rate 1.3.6.1.4.1.9.9.168 "$agent" getnext)
+        read -r _ _ gnrate < <(walk_rate 1.3.6.1.2.1 "$agent" getnext)
+        gratio=$(ratio_of "$gcrate" "$gnrate")
+    fi
     kill -TERM "$cntpd_pid"
     wait "$cntpd_pid" 2>/dev/null
+
+    # The references: the null subagent (54 x N objects) through the same
+    # snmpd, and snmpd -X through the reference master.
+    "$null_bin" -s "$tmp/snmpd/agentx.sock" -c 54 -r "$n" 2>>"$tmp/null.log" &
+    null_pid=$!
+    pids+=("$null_pid")
+    null_oid=1.3.6.1.4.1.8072.9999.9999.168
+    if wait_until 10 eval 'snmp snmpget -On "$agent" $null_oid.1.1.1 2>/dev/null | grep -q STRING'; then
+        read -r xvb _ xrate < <(walk_rate $null_oid)
+    else
+        echo "bench: agentx_null did not answer through snmpd" >&2
+        xvb=0 xrate=0 status=1
+    fi
+    kill -TERM "$null_pid"
+    wait "$null_pid" 2>/dev/null
+    read -r svb _ srate < <(walk_rate 1.3.6.1.2.1 "$ragent")
+    refs+=$(printf '%6d %9d %11d %6s %9d %11d %6s %11s %12s %6s' "$n" "$xvb" "$xrate" \
+        "$(ratio_of "$xrate" "$nrate")" "$svb" "$srate" "$(ratio_of "$srate" "$nrate")" \
+        "$gcrate" "$gnrate" "$gratio")$'\n'
     # Give snmpd a moment to drop the subagent's registrations.
     sleep 1
 done
 [ -s "$tmp/walk.err" ] && { echo "bench: walk errors:" >&2; sort -u "$tmp/walk.err" | head >&2; status=1; }
+echo
+echo "references (ratios to the native rate above; GETNEXT: cntpd/native, both with snmpwalk):"
+printf '%6s %9s %11s %6s %9s %11s %6s %11s %12s %6s\n' assocs null-vb null-vb/s ratio \
+    snmpd-X-vb snmpd-X-vb/s ratio next-cntpd next-native ratio
+printf '%s' "$refs"
 echo
 printf '%s' "$cpu_note"
 if [ "$status" -eq 0 ]; then
