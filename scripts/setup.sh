@@ -9,7 +9,7 @@ packages=(
   build-essential pkg-config
   libsnmp-dev snmpd snmp snmptrapd smitools
   libevent-dev libcmocka-dev libssl-dev
-  chrony monitoring-plugins-basic
+  chrony monitoring-plugins-basic python3-ntp
   iproute2 util-linux valgrind
   pps-tools
 )

@@ -378,6 +378,7 @@ typedef struct {
     Group groups[129];     /* longest prefix first */
     size_t n_groups;
     unsigned def_flags;    /* the /0 entry: `default` */
+    int has_default;       /* a `default` line (or /0 rule) exists */
 } Table;
 
 typedef struct {
@@ -466,6 +467,7 @@ static void add_entry(int fam, const uint32_t w[4], int prefix, int ntpport, uns
 
     if (prefix == 0 && !ntpport) {
         t->def_flags |= flags;
+        t->has_default = 1;
         return;
     }
     memset(&r, 0, sizeof r);
@@ -565,7 +567,7 @@ static Source *find_source(int fam, const uint32_t w[4])
     return NULL;
 }
 
-unsigned ACC_Check(const NTP_Addr *a)
+int ACC_Match(const NTP_Addr *a, unsigned *flags)
 {
     const Table *t;
     uint32_t w[4];
@@ -573,8 +575,10 @@ unsigned ACC_Check(const NTP_Addr *a)
     uint16_t port;
 
     /* No sender (cannot be answered anyway) or a forged multicast one. */
-    if (addr_key(a, &fam, w) < 0 || is_multicast(fam, w))
-        return ACC_IGNORE;
+    if (addr_key(a, &fam, w) < 0 || is_multicast(fam, w)) {
+        *flags = ACC_IGNORE;
+        return 1;
+    }
     port = ADDR_Port(a);
     t = &tables[fam];
     for (size_t i = 0; i < t->n_groups; i++) {
@@ -585,15 +589,30 @@ unsigned ACC_Check(const NTP_Addr *a)
            rules: check them when the search leaves the full-length rules. */
         if (!sources_done && g->prefix < full_len[fam]) {
             sources_done = 1;
-            if (find_source(fam, w))
-                return template_flags;
+            if (find_source(fam, w)) {
+                *flags = template_flags;
+                return 1;
+            }
         }
-        if ((r = match_group(t, g, w, port)) != NULL)
-            return r->flags;
+        if ((r = match_group(t, g, w, port)) != NULL) {
+            *flags = r->flags;
+            return 1;
+        }
     }
-    if (!sources_done && find_source(fam, w))
-        return template_flags;
-    return t->def_flags;
+    if (!sources_done && find_source(fam, w)) {
+        *flags = template_flags;
+        return 1;
+    }
+    *flags = t->def_flags;
+    return t->has_default;
+}
+
+unsigned ACC_Check(const NTP_Addr *a)
+{
+    unsigned flags;
+
+    ACC_Match(a, &flags);
+    return flags;
 }
 
 int ACC_AddSourceRule(const NTP_Addr *a)

@@ -170,6 +170,13 @@ void ACC_SetRules(const ACC_Rule *rules, size_t n);
    matters for `ntpport` rules). 0 when nothing restricts it. */
 unsigned ACC_Check(const NTP_Addr *a);
 
+/* The same lookup, telling also whether a rule matched at all: 1 when a
+   configured rule (address, `default` of the family, or a source entry
+   under a `restrict source` template) applies to `a` (and for the forced
+   ACC_IGNORE of forged senders), 0 when none does (*flags 0). Mode 6
+   answers only matched or loopback sources (ntp_control.h). */
+int ACC_Match(const NTP_Addr *a, unsigned *flags);
+
 /* Apply the `restrict source` template to an association's address, or
    take it away again. Entries are counted, so two associations with the same
    address need two removals. Multicast and unspecified addresses are not

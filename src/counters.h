@@ -27,6 +27,13 @@ typedef struct {
     uint64_t srv_crypto_nak;    /* crypto-NAKs sent */
     uint64_t srv_denied;        /* requests dropped by access rules */
     uint64_t srv_limited;       /* requests over the rate limit (dropped or KoD) */
+    /* NTP mode 6 (ntpq, check_ntp_peer; ntp_control.h). */
+    uint64_t ctl_answered;      /* queries answered (with data or an error) */
+    uint64_t ctl_errors;        /* of them, answered with an error */
+    uint64_t ctl_fragments;     /* response datagrams sent */
+    uint64_t ctl_malformed;     /* dropped: not a well-formed request */
+    uint64_t ctl_denied;        /* dropped: noquery, or not allowed by default */
+    uint64_t ctl_limited;       /* dropped: over the response budget */
     uint64_t tx_packets;        /* datagrams sent */
     uint64_t tx_errors;         /* sends that failed */
 } CNT_Counters;

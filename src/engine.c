@@ -20,6 +20,7 @@
 #include "log.h"
 #include "mem.h"
 #include "mitigate.h"
+#include "ntp_control.h"
 #include "ntp_io.h"
 #include "ntp_pkt.h"
 #include "options.h"
@@ -722,6 +723,10 @@ static void server_rx(const NIO_Datagram *d, void *arg)
         CNT.srv_denied++;
         return;
     }
+    if (d->len > 0 && (d->data[0] & 7) == NTP_MODE_CONTROL) {
+        NCTL_Receive(d);   /* mode 6 (ntpq): ntp_control.h */
+        return;
+    }
     PKT_Status st = PKT_Decode(d->data, d->len, &pkt);
     if (st != PKT_OK) {
         CNT.rx_malformed++;
@@ -943,6 +948,7 @@ int ENG_Init(const CNF_Config *cfg)
     start_time = SCH_Monotonic();
     SYS_Init(CLK_GetPrecisionLog2(), DSC_GetPoll());
 
+    NCTL_Init();
     if (NIO_Init(cfg->port, NULL, NULL, server_rx, NULL) < 0)
         return -1;
     RES_Init();
@@ -975,6 +981,7 @@ int ENG_Init(const CNF_Config *cfg)
 
 void ENG_Fini(void)
 {
+    NCTL_Fini();
     write_drift();
     while (eng_assocs) {
         Assoc *a = eng_assocs;

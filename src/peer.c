@@ -842,6 +842,7 @@ void PEER_ParamsReport(uint32_t assoc_id, const PEER_Params *params, PEER_Report
     r->configured = params->configured;
     r->prefer = params->prefer;
     r->noselect = params->noselect;
+    r->key = params->key;
     r->refclock_type = params->refclock.type;
     r->iburst = params->iburst;
     r->burst = params->burst;

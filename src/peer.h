@@ -88,6 +88,8 @@ typedef struct {
     NTP_Addr local;         /* our address and port towards it, len 0 if none */
     int mode;
     int configured, prefer, iburst, burst, noselect;
+    uint32_t key;           /* symmetric key id, 0: none (its packets must carry
+                               a valid MAC of that key to be accepted) */
     int refclock_type;      /* RCL_TYPE_*, 0 for a network association */
     int version;
     int minpoll, maxpoll;

@@ -4,7 +4,9 @@
  * rule wins, default fallback per family, merged duplicates, ntpport,
  * v4-mapped sources and rules, multicast sources, hundreds of rules checked
  * against a brute-force longest match, the `restrict source` template).
- * The flag names and bits are listed here independently of access.c.
+ * ACC_Match: whether any rule matched (mode 6 answers only those and
+ * loopback). The flag names and bits are listed here independently of
+ * access.c.
  *
  * Links: access addr mem log textfile
  */
@@ -705,6 +707,63 @@ static void test_source_without_template(void **state)
     assert_int_equal(ACC_SourceCount(), 1);
 }
 
+/* ACC_Match tells "no rule" from "a rule without flags"; the flags are
+   ACC_Check's either way. */
+static int match(const char *text, unsigned *out)
+{
+    NTP_Addr a = mkaddr(text, 40000);
+    int m = ACC_Match(&a, out);
+
+    assert_int_equal(*out, ACC_Check(&a));
+    return m;
+}
+
+static void test_match(void **state)
+{
+    unsigned f;
+
+    (void)state;
+    /* No restrict line: nothing matches, nothing restricts. */
+    ACC_SetRules(NULL, 0);
+    assert_int_equal(match("192.0.2.1", &f), 0);
+    assert_int_equal(f, 0);
+
+    /* Host and network rules without flags match; other addresses do not. */
+    SET("restrict 192.0.2.0 mask 255.255.255.0", "restrict 2001:db8::/32 nomodify");
+    assert_int_equal(match("192.0.2.7", &f), 1);
+    assert_int_equal(f, 0);
+    assert_int_equal(match("2001:db8::1", &f), 1);
+    assert_int_equal(f, ACC_NOMODIFY);
+    assert_int_equal(match("198.51.100.1", &f), 0);
+    assert_int_equal(match("2001:db9::1", &f), 0);
+    assert_int_equal(f, 0);
+
+    /* A default of one family matches that family only. */
+    SET("restrict -4 default noquery");
+    assert_int_equal(match("198.51.100.1", &f), 1);
+    assert_int_equal(f, ACC_NOQUERY);
+    assert_int_equal(match("2001:db8::1", &f), 0);
+    /* A flagless `restrict default` still matches everyone. */
+    SET("restrict default");
+    assert_int_equal(match("198.51.100.1", &f), 1);
+    assert_int_equal(match("2001:db8::1", &f), 1);
+    assert_int_equal(f, 0);
+
+    /* Source entries match under a template only. */
+    SET("restrict 192.0.2.0 mask 255.255.255.0 noquery");
+    assert_int_equal(add_src("203.0.113.5"), 0);
+    assert_int_equal(match("203.0.113.5", &f), 0);
+    SET("restrict source nopeer");
+    assert_int_equal(match("203.0.113.5", &f), 1);
+    assert_int_equal(f, ACC_NOPEER);
+    assert_int_equal(remove_src("203.0.113.5"), 0);
+    assert_int_equal(match("203.0.113.5", &f), 0);
+
+    /* Forged multicast senders are matched as ignored. */
+    assert_int_equal(match("224.0.1.1", &f), 1);
+    assert_int_equal(f, ACC_IGNORE);
+}
+
 static void test_set_rules_replaces(void **state)
 {
     (void)state;
@@ -745,6 +804,7 @@ int main(void)
         cmocka_unit_test_teardown(test_source_precedence, teardown),
         cmocka_unit_test_teardown(test_source_without_template, teardown),
         cmocka_unit_test_teardown(test_set_rules_replaces, teardown),
+        cmocka_unit_test_teardown(test_match, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
