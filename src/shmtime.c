@@ -19,6 +19,13 @@ static void barrier(void)
     atomic_thread_fence(memory_order_seq_cst);
 }
 
+static volatile SHM_Time *(*segment_provider)(int unit);
+
+void SHM_SetProvider(volatile SHM_Time *(*provider)(int unit))
+{
+    segment_provider = provider;
+}
+
 int SHM_Attach(SHM_Segment *s, int unit, int private_seg, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
@@ -26,6 +33,14 @@ int SHM_Attach(SHM_Segment *s, int unit, int private_seg, char *err, size_t errl
     if (unit < 0 || unit > 255) {
         snprintf(err, errlen, "unit %d out of range 0..255", unit);
         return -1;
+    }
+    if (segment_provider) {
+        s->seg = segment_provider(unit);
+        if (!s->seg) {
+            snprintf(err, errlen, "no segment for unit %d", unit);
+            return -1;
+        }
+        return 0;
     }
     s->key = (key_t)(SHM_KEY_BASE + unit);
     /* Units 0 and 1 are root's (gpsd running as root writes them); a
@@ -72,7 +87,7 @@ int SHM_Attach(SHM_Segment *s, int unit, int private_seg, char *err, size_t errl
 
 void SHM_Detach(SHM_Segment *s)
 {
-    if (s->seg)
+    if (s->seg && !segment_provider)
         shmdt((const void *)s->seg);
     s->seg = NULL;
     s->shmid = -1;
@@ -82,6 +97,8 @@ int SHM_IsCurrent(const SHM_Segment *s)
 {
     if (!s->seg)
         return 0;
+    if (segment_provider)
+        return 1;
     return shmget(s->key, 0, 0) == s->shmid;
 }
 

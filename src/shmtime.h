@@ -70,6 +70,12 @@ typedef struct {
 int SHM_Attach(SHM_Segment *s, int unit, int private_seg, char *err, size_t errlen);
 void SHM_Detach(SHM_Segment *s);
 
+/* Segments from somewhere other than System V IPC: the simulator's
+   in-process memory. With a provider set, SHM_Attach takes the segment of
+   `unit` from it (NULL: no such segment), SHM_Detach only forgets it, and
+   a segment stays current. NULL restores System V shared memory. */
+void SHM_SetProvider(volatile SHM_Time *(*provider)(int unit));
+
 /* Does the segment's key still name the segment attached? 0 when a writer
    removed it (IPC_RMID) — it lives on while attached, but a restarted
    writer creates a new one under the key — so the reader should attach

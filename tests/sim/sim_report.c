@@ -1,5 +1,6 @@
 /* sim_report — see sim_report.h. */
 #include "sim_report.h"
+#include "sysvars.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -351,6 +352,22 @@ void SIM_Check(const SIM_Result *r, FILE *out, int *p, int *f)
         check(out, p, f, r->steps == 0 && r->spikes == 0,
               "%s: no step and no spike handling (%u steps, %u spikes)", n, r->steps, r->spikes);
         check_rms(r, n, 100e-6, out, p, f);
+    } else if (!strcmp(sc, "refclock-shm") || !strcmp(sc, "refclock-pps")) {
+        /* The issue's bounds: 1 us reference noise through SHM < 10 us;
+           PPS edges with 1 us jitter numbered by NMEA < 2 us. */
+        int pps = !strcmp(sc, "refclock-pps");
+        const SIMR_Stats *rs = &r->refclock;
+        check(out, p, f, r->final_status == SYS_STATUS_SYNC_TO_REFCLOCK,
+              "%s: cntpSysSrvStatus syncToRefclock(5) at the end (%d)", n, r->final_status);
+        if (pps)
+            check(out, p, f, rs->edges > 0 && rs->sentences > 0,
+                  "%s: the receiver sent %lu PPS edges and %lu RMC sentences", n, rs->edges,
+                  rs->sentences);
+        else
+            check(out, p, f, rs->shm_writes > 0, "%s: the writer filled the segment %lu times",
+                  n, rs->shm_writes);
+        check(out, p, f, r->steps == 0, "%s: no step (%u)", n, r->steps);
+        check_rms(r, n, pps ? 2e-6 : 10e-6, out, p, f);
     } else if (!strcmp(sc, "cold-start")) {
         char a[32];
         check(out, p, f, r->within_1ms >= 0 && r->within_1ms < 600.0,

@@ -20,6 +20,7 @@
 #include "sim_rng.h"
 #include "sim_sched.h"
 #include "sim_view.h"
+#include "sysvars.h"
 
 #define SIM_RNG_STREAM_BUMPS 2
 
@@ -59,7 +60,13 @@ static char *make_config(const SIM_Scenario *sc)
         return NULL;
     used += (size_t)snprintf(text + used, len - used, "# cntpd-sim scenario %s\n", sc->name);
     if (sc->config) {
-        snprintf(text + used, len - used, "%s", sc->config);
+        /* "@NMEA@": the simulated receiver's pseudo-terminal. */
+        const char *at = strstr(sc->config, "@NMEA@");
+        if (at)
+            snprintf(text + used, len - used, "%.*s%s%s", (int)(at - sc->config), sc->config,
+                     SIMR_NmeaPath(), at + 6);
+        else
+            snprintf(text + used, len - used, "%s", sc->config);
         return text;
     }
     for (int i = 0; i < sc->n_servers; i++)
@@ -111,10 +118,19 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
     memset(&OPT, 0, sizeof OPT);
     OPT.slew_only = r->slew_only;
 
+    const SIMR_Params *rp = &sc->refclock;
+    int have_refclock = rp->nmea || rp->pps || rp->shm;
+    if (have_refclock &&
+        SIMR_Init(rp, o->seed, sc->epoch ? sc->epoch : SIMC_EPOCH, err, sizeof err) < 0) {
+        snprintf(r->error, sizeof r->error, "refclock: %s", err);
+        return -1;
+    }
     char *text = make_config(sc);
     if (!text || CNF_ParseString(text, "sim.conf", &cfg, err, sizeof err) < 0) {
         snprintf(r->error, sizeof r->error, "config: %s", text ? err : "out of memory");
         free(text);
+        if (have_refclock)
+            SIMR_Fini();
         return -1;
     }
     free(text);
@@ -122,6 +138,8 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
     if (o->csv && !(csv = fopen(o->csv, "w"))) {
         snprintf(r->error, sizeof r->error, "%s: %s", o->csv, strerror(errno));
         CNF_Free(&cfg);
+        if (have_refclock)
+            SIMR_Fini();
         return -1;
     }
 
@@ -138,6 +156,8 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
     /* The first sample (elapsed 0) runs before any engine event: it was
        queued first. */
     SIMS_AddAt(0.0, sample, NULL);
+    if (have_refclock)
+        SIMR_Start(o->duration);
 
     if (sc->bump_interval > 0.0) {
         SIM_Rng rng;
@@ -172,6 +192,9 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
             r->completed = 1;
     }
 
+    r->final_status = SYS_Get()->status;
+    if (have_refclock)
+        r->refclock = *SIMR_GetStats();
     const SIMC_Stats *st = SIMC_GetStats();
     r->steps = st->steps;
     r->stepped = st->stepped;
@@ -201,6 +224,8 @@ int SIM_Run(const SIM_Scenario *sc, const SIM_RunOptions *o, SIM_Result *r)
 
     if (started)
         ENG_Fini();
+    if (have_refclock)
+        SIMR_Fini();
     SIMM_Fini();
     SIMN_Fini();
     SIMC_SetStepHook(NULL);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "sim_net.h"
+#include "sim_refclock.h"
 #include "sim_scenario.h"
 
 #define SIM_SETTLE 3000.0          /* s before RMS and max are taken */
@@ -68,6 +69,11 @@ typedef struct {
     double final_offset;    /* s */
     double final_residual;  /* ppm, intrinsic + wander + correction at the end */
     double final_correction;       /* ppm, what the engine set */
+
+    /* cntpSysSrvStatus at the end, and what the simulated reference clock
+       hardware produced (scenarios with one). */
+    int final_status;
+    SIMR_Stats refclock;
 
     int n_servers;
     char server_addr[SIMN_MAX_SERVERS][16];

@@ -27,6 +27,11 @@
    (about 0.02 ppm over a 40 000 s run: a quiet quartz oscillator). */
 #define START .phase = 10e-3, .freq_error = 20.0, .wander = 1e-4
 
+/* A GPS receiver: PPS edges stamped with 1 us jitter (a serial line's DCD
+   through pps-ldisc), RMC sentences ending 300 ms + exp(20 ms) after the
+   second they name (typical of a u-blox at 9600 bit/s). */
+#define GPS_RECEIVER .pps_jitter = 1e-6, .nmea_delay = 0.3, .nmea_jitter = 0.02
+
 #define VM_BUMPS .bump_interval = 5000.0, .bump_size = 0.132, .bump_announced = 1
 
 /* Leap second at the end of 2016 (2016-12-31T23:59:60Z), the last one so
@@ -176,6 +181,22 @@ static const SIM_Scenario scenarios[] = {
         .servers = { SERVER("10.0.0.1", 0.0, LAN, LAN), SERVER("10.0.0.2", 0.0, LAN, LAN),
                      { SERVER_FIELDS("10.0.0.3", 0.0, LAN, LAN), ANNOUNCES(LEAP_2016) } },
         LEAP_RUN, .leap_month_end = LEAP_2016,
+        START, .bad_server = -1,
+    },
+    {
+        .name = "refclock-pps",
+        .summary = "GPS receiver: NMEA on a serial line (noselect) numbering PPS edges "
+                   "(1 us jitter)",
+        .config = "refclock nmea path @NMEA@ baud 9600 time2 0.3 refid NMEA noselect\n"
+                  "refclock pps path /dev/pps0 lock 127.127.20.0 prefer\n",
+        .refclock = { .nmea = 1, .pps = 1, GPS_RECEIVER },
+        START, .bad_server = -1,
+    },
+    {
+        .name = "refclock-shm",
+        .summary = "SHM segment (gpsd) with 1 us noise on the reference stamps",
+        .config = "refclock shm unit 0 refid GPS\n",
+        .refclock = { .shm = 1, .shm_noise = 1e-6 },
         START, .bad_server = -1,
     },
 };

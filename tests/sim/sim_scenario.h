@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "sim_net.h"
+#include "sim_refclock.h"
 
 typedef struct {
     const char *name;
@@ -37,6 +38,9 @@ typedef struct {
                                 silent jump (clocksource glitch) */
     int slew_only;           /* run as with -x */
     int bad_server;          /* index of a server that must never be system peer, -1 */
+    /* Simulated reference clock hardware (config text names the NMEA line
+       "@NMEA@", replaced by the pseudo-terminal's path). */
+    SIMR_Params refclock;
 } SIM_Scenario;
 
 /* Number of scenarios and the i-th one, in --all order. */

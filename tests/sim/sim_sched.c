@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "mem.h"
@@ -30,11 +31,13 @@ static void (*after_event)(double elapsed);
 /* Few descriptors (one per simulated serial line): a small table. */
 #define MAX_FD_HANDLERS 16
 
-static struct {
+typedef struct {
     int fd;
     SCH_FdHandler handler;
     void *arg;
-} fd_handlers[MAX_FD_HANDLERS];
+} FdWatch;
+
+static FdWatch fd_handlers[MAX_FD_HANDLERS];
 static int n_fd_handlers;
 
 void SIMS_SetAfterEvent(void (*hook)(double elapsed))
@@ -228,13 +231,14 @@ void SCH_RemoveFdHandler(int fd)
     }
 }
 
-int SIMS_FdReady(int fd)
+int SIMS_FdsReady(void)
 {
-    for (int i = 0; i < n_fd_handlers; i++) {
-        if (fd_handlers[i].fd == fd) {
-            fd_handlers[i].handler(fd, fd_handlers[i].arg);
-            return 1;
-        }
-    }
-    return 0;
+    int n = n_fd_handlers;
+
+    /* A handler may remove itself (end of file): walk a copy. */
+    FdWatch copy[MAX_FD_HANDLERS];
+    memcpy(copy, fd_handlers, sizeof copy);
+    for (int i = 0; i < n; i++)
+        copy[i].handler(copy[i].fd, copy[i].arg);
+    return n;
 }

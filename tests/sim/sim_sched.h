@@ -41,9 +41,11 @@ void SIMS_SetAfterEvent(void (*hook)(double elapsed));
 unsigned SIMS_Pending(void);
 
 /* Descriptors: the engine's SCH_AddFdHandler registrations are kept (a
-   reference clock's serial line is a real pipe in the simulator); the
-   simulator writes to the other end and calls SIMS_FdReady at the
-   simulated instant the data arrives. 1 if a handler ran. */
-int SIMS_FdReady(int fd);
+   reference clock's serial line is a real pseudo-terminal in the
+   simulator); the simulator writes to the other end and calls
+   SIMS_FdsReady at the simulated instant the data arrives: every watched
+   descriptor's handler runs (one with nothing to read gets EAGAIN).
+   Returns how many ran. */
+int SIMS_FdsReady(void);
 
 #endif
