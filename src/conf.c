@@ -440,9 +440,13 @@ static int parse_refclock_server(Parser *p, int argc, char **argv, int type, int
         }
         a.refclock.baud = speeds[sel];
         a.refclock.mode &= 0x0f;
-    } else if (a.refclock.mode) {
+    } else if (type == RCL_TYPE_SHM && a.refclock.mode > 1) {
+        /* ntpd's SHM mode: bit 0 makes a unit 2+ segment private. */
         free(a.host);
-        return fail(p, "option 'mode' is only valid for the NMEA driver (127.127.20.U)");
+        return fail(p, "bad SHM mode %u (0, or 1 for a private segment)", a.refclock.mode);
+    } else if (a.refclock.mode && type != RCL_TYPE_SHM) {
+        free(a.host);
+        return fail(p, "option 'mode' is only valid for the NMEA and SHM drivers");
     }
     add_assoc_entry(p->cfg, &a);
     return 0;
@@ -581,8 +585,12 @@ static int parse_refclock(Parser *p, int argc, char **argv)
             goto error;
         }
     }
-    if (rc->mode && type != RCL_TYPE_NMEA) {
-        fail(p, "option 'mode' is only valid for the NMEA driver");
+    if (type == RCL_TYPE_SHM && rc->mode > 1) {
+        fail(p, "bad SHM mode %u (0, or 1 for a private segment)", rc->mode);
+        goto error;
+    }
+    if (rc->mode && type != RCL_TYPE_NMEA && type != RCL_TYPE_SHM) {
+        fail(p, "option 'mode' is only valid for the NMEA and SHM drivers");
         goto error;
     }
     if (rc->lock_type && type != RCL_TYPE_PPS) {
@@ -931,7 +939,8 @@ static int parse_ignored_key(Parser *p, int argc, char **argv)
     (void)argc;
     if (parse_number(p, argv[0], argv[1], 1, KEY_MAX_ID, &v) < 0)
         return -1;
-    warn(p, "'%s' ignored: cntpd has no mode 6/7 control protocol (use SNMP)", argv[0]);
+    warn(p, "'%s' ignored: cntpd's mode 6 is read-only and it has no mode 7 (configure over "
+         "SNMP)", argv[0]);
     return 0;
 }
 

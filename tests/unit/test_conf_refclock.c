@@ -189,8 +189,10 @@ static void test_errors(void **state)
                  "t.conf:2: bad flag1 '2' (allowed 0..1)");
     expect_error("server 127.127.28.0 key 1\n",
                  "t.conf:1: option 'key' does not apply to a reference clock");
-    expect_error("server 127.127.28.0 mode 1\n",
-                 "t.conf:1: option 'mode' is only valid for the NMEA driver (127.127.20.U)");
+    expect_error("server 127.127.1.0 mode 1\n",
+                 "t.conf:1: option 'mode' is only valid for the NMEA and SHM drivers");
+    expect_error("server 127.127.28.2 mode 2\n",
+                 "t.conf:1: bad SHM mode 2 (0, or 1 for a private segment)");
     expect_error("server 192.0.2.1 mode 1\n",
                  "t.conf:1: option 'mode' is only valid for a reference clock (127.127.T.U)");
     expect_error("refclock gps\n",
@@ -204,8 +206,10 @@ static void test_errors(void **state)
                  "t.conf:1: bad path 'dev/ttyS0' (an absolute path of at most 255 characters)");
     expect_error("refclock nmea baud 1234\n", "t.conf:1: bad baud '1234' (1200, 2400, 4800, "
                  "9600, 19200, 38400, 57600, 115200 or 230400)");
-    expect_error("refclock shm mode 1\n", "t.conf:1: option 'mode' is only valid for the NMEA "
-                 "driver");
+    expect_error("refclock pps mode 1\n", "t.conf:1: option 'mode' is only valid for the NMEA "
+                 "and SHM drivers");
+    expect_error("refclock shm mode 3\n", "t.conf:1: bad SHM mode 3 (0, or 1 for a private "
+                 "segment)");
     expect_error("refclock shm lock 127.127.20.0\n",
                  "t.conf:1: option 'lock' is only valid for the PPS driver");
     expect_error("refclock pps lock 192.0.2.1\n",
@@ -218,6 +222,11 @@ static void test_errors(void **state)
                  "t.conf:1: lock 127.127.20.0: no such reference clock configured");
     CNF_Config cfg;
     parse_ok("refclock pps lock 127.127.20.0\nrefclock nmea\n", &cfg);
+    CNF_Free(&cfg);
+    /* SHM's mode 1: a private segment, either style. */
+    parse_ok("refclock shm unit 2 mode 1\nserver 127.127.28.3 mode 1\n", &cfg);
+    assert_int_equal(cfg.assocs[0].refclock.mode, 1);
+    assert_int_equal(cfg.assocs[1].refclock.mode, 1);
     CNF_Free(&cfg);
 }
 
