@@ -14,8 +14,9 @@ else
     # The slowest tests first, so they overlap the many short ones instead
     # of running on after them (the suite's wall time is about the longest
     # test's, not the sum).
-    slow=(t_snmp_trap_flap t_refclock_shm t_snmp_disman t_snmp_alarm t_snmp_trap t_proto_symmetric t_proto_ratelimit
-          t_client_chrony t_refclock_nmea t_snmp_set t_proto_broadcast t_proto_auth)
+    slow=(t_snmp_trap_flap t_snmp_alarm t_snmp_disman t_refclock_shm t_refclock_local t_snmp_trap
+          t_proto_symmetric t_proto_ratelimit t_client_chrony t_refclock_nmea t_snmp_set
+          t_proto_broadcast t_proto_auth)
     tests=()
     for name in "${slow[@]}"; do
         [ -f "$here/$name.sh" ] && tests+=("$here/$name.sh")
