@@ -1087,7 +1087,8 @@ void ENG_LogStatus(void)
         LOG(LOGS_INFO, "assoc %u %c %s addr %s stratum %d reach %03o poll %d offset %+.9f "
             "delay %.9f dispersion %.9f jitter %.9f sent %llu received %llu rejected %llu%s%s%s",
             (unsigned)r->assoc_id, tally[r->select], r->host,
-            r->addr.len ? ADDR_ToString(&r->addr, addr, sizeof addr) : "unresolved",
+            r->refclock_type ? "refclock"
+            : r->addr.len    ? ADDR_ToString(&r->addr, addr, sizeof addr) : "unresolved",
             r->stratum, r->reach, r->hpoll, r->offset, r->delay, r->dispersion, r->jitter,
             (unsigned long long)r->sent, (unsigned long long)r->received,
             (unsigned long long)r->rejected, r->prefer ? " prefer" : "",
