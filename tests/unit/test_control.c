@@ -1363,6 +1363,54 @@ static void test_state_reloaded(void **state)
     assert_int_equal(LPS_Announced(), 0);
 }
 
+/* The prefer order survives a restart, behind the config file's prefer
+   lines, whatever the AssocIds: a row with a smaller AssocId (started
+   first) that asked later must not take prefer as well. */
+static void test_state_prefer_order(void **state)
+{
+    (void)state;
+
+    assert_int_equal(engine_init(dir, NULL, 0), 0);
+    /* 20 asks first, 10 second, 15 asks and clears: 20 has it. */
+    create_ok(20, spec_of(NTP_MODE_CLIENT, "192.0.2.20", 1), 1);
+    create_ok(10, spec_of(NTP_MODE_CLIENT, "192.0.2.10", 1), 1);
+    create_ok(15, spec_of(NTP_MODE_CLIENT, "192.0.2.15", 1), 1);
+    update_prefer(15, 0);
+    assert_int_equal(preferred(), 20);
+    assert_int_equal(CTL_SaveState(), 0);
+
+    engine_fini();
+    clear_events();
+    assert_int_equal(engine_init(dir, NULL, 0), 3);
+    assert_int_equal(preferred(), 20);
+    /* Each started once, with what it should have: no restarts. */
+    assert_int_equal(n_events, 3);
+    assert_true(find(20).prefer_effective);
+    assert_false(find(10).prefer_effective);
+    assert_false(find(15).spec.prefer);
+    update_prefer(20, 0);
+    assert_int_equal(preferred(), 10);
+    /* 15 asking now comes after 10 (and 20, asking again, after 15). */
+    update_prefer(15, 1);
+    update_prefer(20, 1);
+    assert_int_equal(preferred(), 10);
+    update_prefer(10, 0);
+    assert_int_equal(preferred(), 15);
+    assert_int_equal(CTL_SaveState(), 0);
+
+    /* With a config prefer line: it wins; suspended, 15 (the first of the
+       SNMP rows) has it, not 20. */
+    engine_fini();
+    static const int config_prefer[] = { 1 };
+    assert_int_equal(engine_init(dir, config_prefer, 1), 3);
+    uint32_t cfg = 1;
+    assert_int_equal(find(cfg).origin, CTL_ORIGIN_CONFIG);
+    assert_int_equal(preferred(), cfg);
+    assert_int_equal(CTL_SetActive(cfg, 0), CTL_OK);
+    assert_int_equal(preferred(), 15);
+    assert_true(find(15).prefer_order < find(20).prefer_order);
+}
+
 /* Rows the daemon cannot use are skipped or repaired with a log line; a
    leap announcement without stratum 1 is dropped. */
 static void test_state_load_bad_rows(void **state)
@@ -1443,6 +1491,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_save_failure_logged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_saved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_reloaded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_prefer_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_load_bad_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_load_corrupt, setup, teardown),
     };
