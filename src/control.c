@@ -195,6 +195,16 @@ static void snmp_params(const CTL_Spec *spec, PEER_Params *params)
     };
 }
 
+/* Does `b`, active, keep `a` from having prefer? */
+static int prefer_blocks(const Assoc *b, const Assoc *a)
+{
+    if (b == a || !b->prefer_seq)
+        return 0;
+    return b->origin == CTL_ORIGIN_CONFIG ||
+           (b->origin == CTL_ORIGIN_SNMP &&
+            (b->prefer_seq < a->prefer_seq || (b->prefer_seq == a->prefer_seq && b->id < a->id)));
+}
+
 /* Does `a` (active, or about to be started) get prefer? Config rows
    asking for it always do (ntpd honours every `prefer` line); an SNMP row
    only when no active config row has it and no active SNMP row asked for
@@ -205,14 +215,17 @@ int eng_effective_prefer(const Assoc *a)
         return 0;
     if (a->origin == CTL_ORIGIN_CONFIG)
         return 1;
-    for (const Assoc *b = eng_assocs; b; b = b->next) {
-        if (b == a || !b->prefer_seq)
-            continue;
-        if (b->origin == CTL_ORIGIN_CONFIG ||
-            (b->origin == CTL_ORIGIN_SNMP &&
-             (b->prefer_seq < a->prefer_seq || (b->prefer_seq == a->prefer_seq && b->id < a->id))))
+    for (const Assoc *b = eng_assocs; b; b = b->next)
+        if (prefer_blocks(b, a))
             return 0;
-    }
+    /* At start the state file's active rows are started one by one in
+       AssocId order (eng_start_loaded), and nothing reconciles afterwards:
+       those still waiting count as active, or a row started first would
+       take prefer although one started later asked for it earlier, and
+       both would have it. */
+    for (const Assoc *b = eng_parked; b; b = b->next)
+        if (b->start_pending && prefer_blocks(b, a))
+            return 0;
     return 1;
 }
 
