@@ -23,6 +23,9 @@
    by the lock's reckoning (a lock off by half a second, a spurious
    pulse). */
 #define PULSE_MAX_ERROR 0.4
+/* Room for a driver's start failure reason: a path (RCL_PATH_LEN) and
+   what went wrong with it. */
+#define REASON_LEN (RCL_PATH_LEN + 256)
 
 extern const RCL_Driver RCL_LocalDriver;
 extern const RCL_Driver RCL_PpsDriver;
@@ -51,7 +54,10 @@ struct RCL_Instance_Record {
     char name[24];
     void *driver_data;
     int running;             /* driver started */
-    unsigned start_failures; /* consecutive; logged on the first only */
+    /* Why the device is not open, as last logged (a start failure or
+       RCL_DeviceLost's `why`); "" while running or before the first
+       start. A retry failing for the same reason is not logged again. */
+    char last_reason[REASON_LEN];
     SCH_Timer tick_timer, retry_timer;
 
     Sample ring[RCL_MAX_SAMPLES];
@@ -301,17 +307,26 @@ static void try_start(void *arg)
 {
     RCL_Instance rc = arg;
 
+    char reason[REASON_LEN] = "";
+
     rc->retry_timer = NULL;
-    if (rc->driver->start && rc->driver->start(rc) < 0) {
-        if (rc->start_failures++ == 0)
-            LOG(LOGS_WARN, "refclock %s (%s): not available; retrying every %.0f s", rc->name,
-                rc->driver->name, RCL_RETRY_INTERVAL);
+    if (rc->driver->start && rc->driver->start(rc, reason, sizeof reason) < 0) {
+        /* A driver that gave no reason still gets its one line. */
+        if (!reason[0])
+            snprintf(reason, sizeof reason, "not available");
+        if (strcmp(reason, rc->last_reason) != 0) {
+            LOG(LOGS_WARN, "refclock %s (%s): %s; retrying every %.0f s", rc->name,
+                rc->driver->name, reason, RCL_RETRY_INTERVAL);
+            memcpy(rc->last_reason, reason, sizeof rc->last_reason);
+        }
         rc->retry_timer = SCH_AddTimer(RCL_RETRY_INTERVAL, try_start, rc);
         return;
     }
-    if (rc->start_failures || rc->restarts)
+    /* Something said the device was not open: say that it is now. The
+       reason is forgotten, so the same trouble later is logged again. */
+    if (rc->last_reason[0])
         LOG(LOGS_INFO, "refclock %s (%s): device open", rc->name, rc->driver->name);
-    rc->start_failures = 0;
+    rc->last_reason[0] = '\0';
     rc->running = 1;
     if (rc->driver->tick && rc->driver->tick_interval > 0)
         rc->tick_timer = SCH_AddTimer(rc->driver->tick_interval, tick_timeout, rc);
@@ -334,7 +349,9 @@ void RCL_DeviceLost(RCL_Instance rc, const char *why)
         why, RCL_RETRY_INTERVAL);
     stop_driver(rc);
     rc->restarts++;
-    rc->start_failures = 1;   /* the reason was just logged */
+    /* Just logged: a first retry failing the same way (SHM: the attach
+       that failed here) adds nothing. Never "", so the reopen is logged. */
+    snprintf(rc->last_reason, sizeof rc->last_reason, "%s", why[0] ? why : "device lost");
     SCH_RemoveTimer(rc->retry_timer);
     rc->retry_timer = SCH_AddTimer(RCL_RETRY_INTERVAL, try_start, rc);
 }

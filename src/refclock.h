@@ -73,9 +73,14 @@ typedef struct {
     int stratum;               /* default stratum of the clock itself */
     int precision;             /* default log2 s */
     double tick_interval;      /* s, 0: no tick */
-    /* Open the device: 0, or -1 (the reason logged once; retried every
-       RCL_RETRY_INTERVAL s until it works). */
-    int (*start)(RCL_Instance rc);
+    /* Open the device: 0, or -1 with a one-line reason in `err` (at most
+       `errlen` bytes with the NUL; without the instance's name, which the
+       layer puts in front). On -1 the driver keeps no driver data; the
+       layer calls start again every RCL_RETRY_INTERVAL s until it works,
+       and logs the reason only when it differs from the last one logged
+       for the instance (a missing device is one line, not one every
+       10 s), then "device open" once it works. NULL: nothing to open. */
+    int (*start)(RCL_Instance rc, char *err, size_t errlen);
     /* Close it (after a successful start). */
     void (*stop)(RCL_Instance rc);
     void (*tick)(RCL_Instance rc);
@@ -124,7 +129,9 @@ int RCL_AddPulse(RCL_Instance rc, const struct timespec *local);
 
 /* The device went away (EOF or EIO on a serial line, a vanished segment):
    the driver is stopped (its `stop` runs) and started again every
-   RCL_RETRY_INTERVAL s until `start` succeeds. Logged with `why`. */
+   RCL_RETRY_INTERVAL s until `start` succeeds. Logged with `why`, which
+   counts as the last reason logged: a first retry failing for the same
+   reason adds no line. */
 void RCL_DeviceLost(RCL_Instance rc, const char *why);
 
 /* ---- For the association (peer.c) ---- */

@@ -52,11 +52,6 @@ typedef struct {
     uint64_t reads;
 } NmeaData;
 
-/* errno of the last failed start per unit, so the reason a device cannot
-   be opened is logged once, not every RCL_RETRY_INTERVAL s (a failed start
-   keeps no driver data). 0 after a successful start. */
-static int start_errno[RCL_MAX_UNIT + 1];
-
 static int baud_speed(int baud, speed_t *speed)
 {
     switch (baud) {
@@ -146,10 +141,9 @@ static void readable(int fd, void *arg)
     }
 }
 
-static int nmea_start(RCL_Instance rc)
+static int nmea_start(RCL_Instance rc, char *err, size_t errlen)
 {
     const RCL_Config *cfg = RCL_GetConfig(rc);
-    int unit = cfg->unit >= 0 && cfg->unit <= RCL_MAX_UNIT ? cfg->unit : 0;
     int baud = cfg->baud ? cfg->baud : DEFAULT_BAUD;
     char path[RCL_PATH_LEN];
     speed_t speed;
@@ -157,9 +151,7 @@ static int nmea_start(RCL_Instance rc)
     int fd;
 
     if (!baud_speed(baud, &speed)) {
-        if (start_errno[unit] != EINVAL)
-            LOG(LOGS_ERR, "%s: baud %d not supported", RCL_GetName(rc), baud);
-        start_errno[unit] = EINVAL;
+        snprintf(err, errlen, "baud %d not supported", baud);
         return -1;
     }
     if (cfg->path[0])
@@ -169,12 +161,9 @@ static int nmea_start(RCL_Instance rc)
 
     fd = open_line(path, speed);
     if (fd < 0) {
-        if (start_errno[unit] != errno)
-            LOG(LOGS_WARN, "%s: %s: %s", RCL_GetName(rc), path, strerror(errno));
-        start_errno[unit] = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    start_errno[unit] = 0;
 
     d = MEM_New(NmeaData);
     d->rc = rc;

@@ -36,46 +36,21 @@ typedef struct {
                                    or > 0.4 s from the lock's second) */
 } Pps;
 
-/* The last start failure logged, per unit (a hash of the reason; 0: none
-   since the last success): the refclock layer retries start every
-   RCL_RETRY_INTERVAL s, the reason is worth a line only when it changes. */
-static uint32_t logged_failure[RCL_MAX_UNIT + 1];
-
-static uint32_t reason_hash(const char *s)
-{
-    uint32_t h = 2166136261u;   /* FNV-1a */
-
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h ? h : 1;
-}
-
-static int unit_index(const RCL_Config *cfg)
-{
-    return cfg->unit >= 0 && cfg->unit <= RCL_MAX_UNIT ? cfg->unit : 0;
-}
-
-static int pps_start(RCL_Instance rc)
+static int pps_start(RCL_Instance rc, char *err, size_t errlen)
 {
     const RCL_Config *cfg = RCL_GetConfig(rc);
     const PPS_Edge edge = cfg->flags & FLAG2_CLEAR_EDGE ? PPS_EDGE_CLEAR : PPS_EDGE_ASSERT;
-    char path[RCL_PATH_LEN], err[320];
+    char path[RCL_PATH_LEN];
 
     if (cfg->path[0])
         snprintf(path, sizeof path, "%s", cfg->path);
     else
         snprintf(path, sizeof path, "/dev/pps%d", cfg->unit);
 
-    PPS_Source src = PPS_Open(path, edge, err, sizeof err);
-    if (!src) {
-        uint32_t h = reason_hash(err);
-        if (logged_failure[unit_index(cfg)] != h) {
-            logged_failure[unit_index(cfg)] = h;
-            LOG(LOGS_WARN, "refclock %s (PPS): %s", RCL_GetName(rc), err);
-        }
+    /* "PATH: reason" is the layer's reason as it stands. */
+    PPS_Source src = PPS_Open(path, edge, err, errlen);
+    if (!src)
         return -1;
-    }
-    logged_failure[unit_index(cfg)] = 0;
     if (cfg->flags & FLAG3_KERNEL_PPS)
         LOG(LOGS_WARN, "refclock %s (PPS): flag3 (kernel PPS discipline) is not supported; "
             "ignored", RCL_GetName(rc));

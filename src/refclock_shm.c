@@ -11,7 +11,6 @@
  * the largest |reference - receive time| accepted (ntpd: 1..86400, else
  * 4 h), flag1 turns that check off.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,40 +36,10 @@ typedef struct {
     unsigned long ticks, samples, notready, torn, badmode, bogus, stale, unsync, reattached;
 } ShmData;
 
-/* The last attach error logged per unit (a hash of its text, 0: none): the
-   refclock layer retries a failed start every few seconds, and the same
-   reason is worth one line. Kept here because a failed start leaves no
-   driver data behind. */
-static uint32_t last_error[RCL_MAX_UNIT + 1];
-
-static uint32_t hash(const char *s)
-{
-    uint32_t h = 2166136261u;   /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h ? h : 1;
-}
-
-/* 0, or -1 with the reason (logged once) in `err`. */
-static int attach(RCL_Instance rc, ShmData *d, char *err, size_t errlen)
-{
-    int unit = d->unit & RCL_MAX_UNIT;
-    if (SHM_Attach(&d->seg, d->unit, d->private_seg, err, errlen) == 0) {
-        last_error[unit] = 0;
-        return 0;
-    }
-    if (last_error[unit] != hash(err)) {
-        LOG(LOGS_ERR, "%s: SHM %s", RCL_GetName(rc), err);
-        last_error[unit] = hash(err);
-    }
-    return -1;
-}
-
-static int shm_start(RCL_Instance rc)
+static int shm_start(RCL_Instance rc, char *err, size_t errlen)
 {
     const RCL_Config *cfg = RCL_GetConfig(rc);
     ShmData *d = MEM_New(ShmData);
-    char err[256];
 
     d->unit = cfg->unit;
     d->private_seg = (cfg->mode & 1) != 0;
@@ -83,7 +52,7 @@ static int shm_start(RCL_Instance rc)
         d->max_delta = SHM_DEFAULT_MAX_DELTA;
     d->precision = SHM_DRIVER_PRECISION;
     d->last_bad = SHM_OK;
-    if (attach(rc, d, err, sizeof err) < 0) {
+    if (SHM_Attach(&d->seg, d->unit, d->private_seg, err, errlen) < 0) {
         free(d);
         return -1;
     }
@@ -117,8 +86,11 @@ static int check_segment(RCL_Instance rc, ShmData *d)
     LOG(LOGS_INFO, "%s: SHM segment key 0x%08x was removed by its writer; attaching again",
         RCL_GetName(rc), (unsigned)d->seg.key);
     SHM_Detach(&d->seg);
-    if (attach(rc, d, err, sizeof err) < 0) {
-        RCL_DeviceLost(rc, err);   /* runs shm_stop: d is gone */
+    if (SHM_Attach(&d->seg, d->unit, d->private_seg, err, sizeof err) < 0) {
+        /* The layer logs `err` and keeps it as the last reason logged,
+           so its retries of shm_start failing the same way add no line.
+           Runs shm_stop: d is gone. */
+        RCL_DeviceLost(rc, err);
         return -1;
     }
     d->reattached++;

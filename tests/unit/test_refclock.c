@@ -5,13 +5,15 @@
  * cntpSysStratum override of LOCAL), how a sample is dated from the local
  * time it was taken at, phase corrections made between a sample and the
  * poll, PPS edges numbered by a lock or by the synchronised system clock
- * (and dropped otherwise), and a step of the clock dropping pending
- * samples.
+ * (and dropped otherwise), a step of the clock dropping pending
+ * samples, and what the layer logs about a device that will not open
+ * (each reason once, "device open" when it does; PPS and SHM).
  *
- * The clock and scheduler are fakes below: wall time and scheduler time
- * are set by each test; timers are recorded, never run.
+ * The clock, scheduler and log are fakes below: wall time and scheduler
+ * time are set by each test; timers are recorded, and run only where a
+ * test runs the last one added by hand; log lines are kept.
  *
- * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 refclock_shm shmtime log mem
+ * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 refclock_shm shmtime mem
  */
 
 #include <math.h>
@@ -19,14 +21,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "clock.h"
+#include "log.h"
+#include "pps.h"
 #include "refclock.h"
 #include "sched.h"
+#include "shmtime.h"
 
 /* ---- fakes ----------------------------------------------------------------- */
 
@@ -35,6 +41,41 @@ static struct timespec wall;      /* what CLK_ReadTime returns */
 static double mono;               /* what SCH_Monotonic returns */
 static double last_timer_delay;
 static int timers_added;
+static SCH_TimerHandler last_timer_handler;
+static void *last_timer_arg;
+static char log_text[8192];       /* every line logged, each ending in \n */
+
+void LOG_VMessage(LOG_Severity sev, const char *fmt, va_list ap)
+{
+    size_t n = strlen(log_text);
+
+    (void)sev;
+    if (n + 2 < sizeof log_text) {
+        vsnprintf(log_text + n, sizeof log_text - n - 1, fmt, ap);
+        strcat(log_text, "\n");
+    }
+}
+
+void LOG_Message(LOG_Severity sev, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    LOG_VMessage(sev, fmt, ap);
+    va_end(ap);
+}
+
+int LOG_DebugEnabled(void)
+{
+    return 0;
+}
+
+void LOG_Fatal(int status, const char *fmt, ...)
+{
+    (void)status, (void)fmt;
+    fail_msg("LOG_Fatal");
+    abort();
+}
 static CLK_StepHandler step_handler;
 static void *step_arg;
 
@@ -71,8 +112,9 @@ static struct SCH_Timer_Record timer_record;
 
 SCH_Timer SCH_AddTimer(double delay, SCH_TimerHandler handler, void *arg)
 {
-    (void)handler, (void)arg;
     last_timer_delay = delay;
+    last_timer_handler = handler;
+    last_timer_arg = arg;
     timers_added++;
     return &timer_record;
 }
@@ -139,12 +181,85 @@ static int fake_synced(void)
     return synced;
 }
 
+/* A PPS source that fails to open with `open_fails_with` (NULL: opens);
+   the tests here never tick, so it has no edges to fetch. */
+static const char *open_fails_with;
+static int opens;
+static int pps_handle;
+
+static void *fake_pps_open(const char *path, PPS_Edge edge, char *err, size_t err_len)
+{
+    (void)path, (void)edge;
+    opens++;
+    if (open_fails_with) {
+        snprintf(err, err_len, "%s", open_fails_with);
+        return NULL;
+    }
+    return &pps_handle;
+}
+
+static int fake_pps_fetch(void *h, PPS_Event *ev, char *err, size_t err_len)
+{
+    (void)h, (void)ev, (void)err, (void)err_len;
+    fail_msg("no test here ticks a PPS instance");
+    return -1;
+}
+
+static void fake_pps_close(void *h)
+{
+    assert_ptr_equal(h, &pps_handle);
+}
+
+static const PPS_Ops fake_pps_ops = {
+    .name = "fake",
+    .open = fake_pps_open,
+    .fetch = fake_pps_fetch,
+    .close = fake_pps_close,
+};
+
+/* How many logged lines are exactly `line`. */
+static int lines_logged(const char *line)
+{
+    size_t len = strlen(line);
+    int n = 0;
+
+    for (const char *p = log_text; (p = strstr(p, line)) != NULL; p += len)
+        if ((p == log_text || p[-1] == '\n') && p[len] == '\n')
+            n++;
+    return n;
+}
+
+static int count_lines(void)
+{
+    int n = 0;
+
+    for (const char *p = log_text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* The scheduler runs the timer added last (the layer's retry). */
+static void run_last_timer(void)
+{
+    SCH_TimerHandler handler = last_timer_handler;
+
+    assert_non_null(handler);
+    last_timer_handler = NULL;
+    handler(last_timer_arg);
+}
+
 static int setup(void **state)
 {
     (void)state;
     wall = ts(1000000.25);
     mono = 1000.0;
     timers_added = 0;
+    last_timer_handler = NULL;
+    log_text[0] = '\0';
+    open_fails_with = NULL;
+    opens = 0;
+    PPS_SetOps(NULL);
+    SHM_SetProvider(NULL);
     phase_slope = 0.0;
     synced = 0;
     RCL_SetPhaseSource(NULL);
@@ -394,6 +509,125 @@ static void test_step_drops_pending(void **state)
     RCL_Destroy(rc);
 }
 
+/* A device that will not open: the driver says why, the layer logs the
+   reason once while it stays the same, again when it changes, and
+   "device open" when a retry works; a loss's reason counts as logged.
+   Through the real PPS driver (its source
+   faked), since the driver table cannot take a fake driver. */
+static void test_start_failure_logged_once_per_reason(void **state)
+{
+    static const char missing[] =
+        "refclock 127.127.22.7 (PPS): /dev/pps7: no such device; retrying every 10 s";
+    static const char denied[] =
+        "refclock 127.127.22.7 (PPS): /dev/pps7: cannot open: Permission denied; retrying "
+        "every 10 s";
+    static const char opened[] = "refclock 127.127.22.7 (PPS): device open";
+
+    (void)state;
+    PPS_SetOps(&fake_pps_ops);
+    RCL_Config c = local_config(7);
+    c.type = RCL_TYPE_PPS;
+    open_fails_with = "no such device";
+    RCL_Instance rc = RCL_Create(&c);
+    assert_non_null(rc);
+    assert_int_equal(opens, 1);
+    assert_int_equal(lines_logged(missing), 1);
+    assert_near(last_timer_delay, RCL_RETRY_INTERVAL, 0.0);
+
+    /* The same reason at every retry: no new line. */
+    run_last_timer();
+    run_last_timer();
+    assert_int_equal(opens, 3);
+    assert_int_equal(count_lines(), 1);
+    assert_near(last_timer_delay, RCL_RETRY_INTERVAL, 0.0);
+
+    /* A different reason is news, once. */
+    open_fails_with = "cannot open: Permission denied";
+    run_last_timer();
+    run_last_timer();
+    assert_int_equal(opens, 5);
+    assert_int_equal(lines_logged(denied), 1);
+    assert_int_equal(count_lines(), 2);
+
+    /* Back to the first reason: it differs from the last one logged. */
+    open_fails_with = "no such device";
+    run_last_timer();
+    assert_int_equal(lines_logged(missing), 2);
+    assert_int_equal(count_lines(), 3);
+
+    /* It opens: said once, and the driver's tick (4 a second) starts. */
+    open_fails_with = NULL;
+    run_last_timer();
+    assert_int_equal(opens, 7);
+    assert_int_equal(lines_logged(opened), 1);
+    assert_near(last_timer_delay, 0.25, 0.0);
+
+    /* Lost, with the reason the retry then gives: the loss's line is the
+       only one until the device opens again. */
+    log_text[0] = '\0';
+    RCL_DeviceLost(rc, "/dev/pps7: no such device");
+    assert_int_equal(lines_logged("refclock 127.127.22.7 (PPS): /dev/pps7: no such device; "
+                                  "reopening in 10 s"), 1);
+    open_fails_with = "no such device";
+    run_last_timer();
+    run_last_timer();
+    assert_int_equal(opens, 9);
+    assert_int_equal(count_lines(), 1);
+    open_fails_with = NULL;
+    run_last_timer();
+    assert_int_equal(lines_logged(opened), 1);
+    /* and the driver's own line on what it opened */
+    assert_int_equal(lines_logged("refclock 127.127.22.7 (PPS): /dev/pps7, assert edge"), 1);
+    assert_int_equal(count_lines(), 3);
+
+    /* A loss for another reason replaces the one logged before the
+       device opened: that one is news again at the next retry. */
+    log_text[0] = '\0';
+    RCL_DeviceLost(rc, "/dev/pps7: time_pps_fetch failed: No such device");
+    open_fails_with = "no such device";
+    run_last_timer();
+    assert_int_equal(lines_logged(missing), 1);
+    assert_int_equal(count_lines(), 2);
+    RCL_Destroy(rc);
+}
+
+static SHM_Time shm_segment;
+
+/* In-process SHM segments (SHM_SetProvider): unit 0 only. */
+static volatile SHM_Time *shm_unit0(int unit)
+{
+    return unit == 0 ? &shm_segment : NULL;
+}
+
+/* The SHM driver's reason reaches the layer's line as the driver gave
+   it (no name of its own in front), once while it stays the same. */
+static void test_shm_start_failure_reason(void **state)
+{
+    (void)state;
+    SHM_SetProvider(shm_unit0);
+    RCL_Config c = local_config(3);
+    c.type = RCL_TYPE_SHM;
+    RCL_Instance rc = RCL_Create(&c);
+    assert_int_equal(lines_logged("refclock 127.127.28.3 (SHM): no segment for unit 3; "
+                                  "retrying every 10 s"), 1);
+    run_last_timer();
+    assert_int_equal(count_lines(), 1);
+    RCL_Destroy(rc);
+    SHM_SetProvider(NULL);
+}
+
+/* A driver with nothing to open (LOCAL) starts at once, silently. */
+static void test_local_starts_silently(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+
+    assert_int_equal(count_lines(), 0);
+    assert_near(last_timer_delay, 1.0, 0.0);
+    RCL_Destroy(rc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +642,9 @@ int main(void)
         cmocka_unit_test_setup(test_pulse_numbered_by_lock, setup),
         cmocka_unit_test_setup(test_pulse_numbered_by_system_clock, setup),
         cmocka_unit_test_setup(test_step_drops_pending, setup),
+        cmocka_unit_test_setup(test_start_failure_logged_once_per_reason, setup),
+        cmocka_unit_test_setup(test_shm_start_failure_reason, setup),
+        cmocka_unit_test_setup(test_local_starts_silently, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

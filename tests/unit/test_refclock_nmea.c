@@ -5,7 +5,7 @@
  * line that ends (the pty's writer closed: EOF/EIO) is handed to the layer
  * (RCL_DeviceLost) once instead of waking the loop forever, and what cannot
  * be opened (missing, not a serial line, an unsupported speed) fails the
- * start.
+ * start with the reason for the layer to log.
  *
  * The refclock layer, the scheduler and the clock are fakes here: the
  * test calls the registered descriptor handler itself, and the fake
@@ -183,6 +183,16 @@ static struct RCL_Instance_Record make_instance(const char *path, int baud, doub
     return rc;
 }
 
+static char start_err[512];
+
+/* The driver's start as the layer calls it; a reason goes to start_err,
+   filled beforehand so a failure that writes none shows. */
+static int start_nmea(struct RCL_Instance_Record *rc)
+{
+    snprintf(start_err, sizeof(start_err), "(untouched)");
+    return RCL_NmeaDriver.start(rc, start_err, sizeof(start_err));
+}
+
 /* ---- Tests ---- */
 
 static void test_driver_identity(void **state)
@@ -202,27 +212,33 @@ static void test_driver_identity(void **state)
 static void test_start_failures(void **state)
 {
     struct RCL_Instance_Record rc;
-    char plain[160], name[64];
+    char plain[160], name[64], want[512];
     int m;
 
     (void)state;
-    /* Missing device. */
+    /* Missing device. The reason names the path but not the instance (the
+       layer puts "refclock 127.127.20.0 (NMEA): " in front). */
     rc = make_instance(link_path, 0, 0.0);
-    assert_int_equal(RCL_NmeaDriver.start(&rc), -1);
+    assert_int_equal(start_nmea(&rc), -1);
     assert_null(rc.data);
     assert_int_equal(watched_fd, -1);
+    snprintf(want, sizeof(want), "%s: %s", link_path, strerror(ENOENT));
+    assert_string_equal(start_err, want);
     /* A regular file is not a serial line. */
     snprintf(plain, sizeof(plain), "%s/plain", dir);
     close(open(plain, O_CREAT | O_WRONLY, 0600));
     rc = make_instance(plain, 0, 0.0);
-    assert_int_equal(RCL_NmeaDriver.start(&rc), -1);
+    assert_int_equal(start_nmea(&rc), -1);
     assert_null(rc.data);
+    snprintf(want, sizeof(want), "%s: %s", plain, strerror(ENOTTY));
+    assert_string_equal(start_err, want);
     /* A speed no serial line here has. */
     m = new_pty(name, sizeof(name));
     rc = make_instance(name, 1234, 0.0);
-    assert_int_equal(RCL_NmeaDriver.start(&rc), -1);
+    assert_int_equal(start_nmea(&rc), -1);
     assert_null(rc.data);
     assert_int_equal(watched_fd, -1);
+    assert_string_equal(start_err, "baud 1234 not supported");
     close(m);
 }
 
@@ -238,7 +254,7 @@ static void test_samples_from_a_pty(void **state)
     link_to(name);
     rc = make_instance(link_path, 4800, 0.35);
     rc.cfg.mode = RCL_NMEA_RMC | RCL_NMEA_ZDA;
-    assert_int_equal(RCL_NmeaDriver.start(&rc), 0);
+    assert_int_equal(start_nmea(&rc), 0);
     assert_non_null(rc.data);
     assert_true(watched_fd >= 0);
 
@@ -291,7 +307,7 @@ static void test_negative_time2_and_fraction(void **state)
     (void)state;
     m = new_pty(name, sizeof(name));
     rc = make_instance(name, 0, -0.2);
-    assert_int_equal(RCL_NmeaDriver.start(&rc), 0);
+    assert_int_equal(start_nmea(&rc), 0);
     /* 12:00:00.10 - 0.2 s = 11:59:59.90. */
     write_all(m, "$GPZDA,120000.10,29,02,2024,00,00*69\r\n");
     while (nsamples < 1 && run_handler_when_readable())
@@ -313,7 +329,7 @@ static void test_line_ends_and_restarts(void **state)
     m = new_pty(name, sizeof(name));
     link_to(name);
     rc = make_instance(link_path, 0, 0.0);
-    assert_int_equal(RCL_NmeaDriver.start(&rc), 0);
+    assert_int_equal(start_nmea(&rc), 0);
     write_all(m, "$GPZDA,120000.00,29,02,2024,00,00*68\r\n$GPZDA,1200");
     while (nsamples < 1 && run_handler_when_readable())
         ;
@@ -332,13 +348,14 @@ static void test_line_ends_and_restarts(void **state)
 
     /* The layer's retry: the device is still missing, */
     unlink(link_path);
-    assert_int_equal(RCL_NmeaDriver.start(&rc), -1);
+    assert_int_equal(start_nmea(&rc), -1);
     assert_null(rc.data);
+    assert_non_null(strstr(start_err, strerror(ENOENT)));
     /* then a new writer: samples flow again, and the sentence cut by the
        loss does not join the new stream. */
     m = new_pty(name, sizeof(name));
     link_to(name);
-    assert_int_equal(RCL_NmeaDriver.start(&rc), 0);
+    assert_int_equal(start_nmea(&rc), 0);
     assert_true(watched_fd >= 0);
     write_all(m, "01.00,29,02,2024,00,00*6D\r\n$GPZDA,120002.00,29,02,2024,00,00*6A\r\n");
     while (nsamples < 2 && run_handler_when_readable())

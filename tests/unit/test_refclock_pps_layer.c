@@ -493,9 +493,12 @@ static void test_missing_device_retried(void **state)
     RCL_Instance pps = RCL_Create(&cfg);
     run_until(3 * RCL_RETRY_INTERVAL + 4.1);
     assert_int_equal(src.opens, 4);
-    const char *first = strstr(log_text, "/dev/pps7: no such device");
+    static const char line[] =
+        "refclock 127.127.22.7 (PPS): /dev/pps7: no such device; retrying every 10 s\n";
+    const char *first = strstr(log_text, line);
     assert_non_null(first);
-    assert_null(strstr(first + 1, "/dev/pps7: no such device"));
+    assert_null(strstr(first + strlen(line), "/dev/pps7: no such device"));
+    assert_non_null(strstr(first, "refclock 127.127.22.7 (PPS): device open\n"));
     assert_int_equal(RCL_GetSample(pps, SCH_Monotonic(), &s), 1);
     assert_true(fabs(s.offset) < 1e-9);
     RCL_Destroy(pps);
