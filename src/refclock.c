@@ -54,6 +54,8 @@ struct RCL_Instance_Record {
     char name[24];
     void *driver_data;
     int running;             /* driver started */
+    int precision;           /* log2 s, from the device (RCL_SetPrecision) */
+    int have_precision;      /* 0: the driver's default (0 is a precision) */
     /* Why the device is not open, as last logged (a start failure or
        RCL_DeviceLost's `why`); "" while running or before the first
        start. A retry failing for the same reason is not logged again. */
@@ -130,6 +132,12 @@ void *RCL_GetDriverData(RCL_Instance rc)
 const char *RCL_GetName(RCL_Instance rc)
 {
     return rc->name;
+}
+
+void RCL_SetPrecision(RCL_Instance rc, int log2)
+{
+    rc->precision = log2;
+    rc->have_precision = 1;
 }
 
 static double ts_diff(const struct timespec *a, const struct timespec *b)
@@ -292,7 +300,9 @@ uint32_t RCL_GetRefId(RCL_Instance rc)
 
 int RCL_GetPrecision(RCL_Instance rc)
 {
-    return rc->cfg.precision ? rc->cfg.precision : rc->driver->precision;
+    if (rc->cfg.precision)
+        return rc->cfg.precision;
+    return rc->have_precision ? rc->precision : rc->driver->precision;
 }
 
 static void tick_timeout(void *arg)
@@ -339,6 +349,9 @@ static void stop_driver(RCL_Instance rc)
     if (rc->running && rc->driver->stop)
         rc->driver->stop(rc);
     rc->running = 0;
+    /* What the device said held for that device: the next one (a
+       restarted SHM writer) says its own. */
+    rc->have_precision = 0;
 }
 
 void RCL_DeviceLost(RCL_Instance rc, const char *why)

@@ -114,6 +114,11 @@ void *RCL_GetDriverData(RCL_Instance rc);
 /* "127.127.T.U" for log lines. */
 const char *RCL_GetName(RCL_Instance rc);
 
+/* The precision the device itself reports (log2 s, -30..0: an SHM
+   writer's `precision` field), in place of the driver's default, until
+   the driver stops; a configured `precision` still wins. */
+void RCL_SetPrecision(RCL_Instance rc, int log2);
+
 /* The reference said `ref` when the local clock read `local` (both UTC,
    Unix epoch); `leap` is the NTP leap indicator the reference announces
    (0 when it cannot say). The offset ref - local + time1 is kept with the
@@ -158,7 +163,8 @@ typedef struct {
 int RCL_GetSample(RCL_Instance rc, double now, RCL_Sample *out);
 
 /* Effective stratum, refid (host order, ASCII packed as on the wire),
-   precision (log2 s) after fudges. */
+   precision (log2 s: the configured one, else the device's
+   (RCL_SetPrecision), else the driver's default). */
 int RCL_GetStratum(RCL_Instance rc);
 uint32_t RCL_GetRefId(RCL_Instance rc);
 int RCL_GetPrecision(RCL_Instance rc);

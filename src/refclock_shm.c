@@ -31,7 +31,7 @@ typedef struct {
     int private_seg;
     double max_delta;               /* s, 0: no limit */
     int idle;                       /* ticks since the last sample or torn read */
-    int precision;                  /* log2 s, as the writer last said */
+    int precision;                  /* log2 s, as the writer last said (-30..0) */
     SHM_Status last_bad;            /* last status logged, SHM_OK: none since a sample */
     unsigned long ticks, samples, notready, torn, badmode, bogus, stale, unsync, reattached;
 } ShmData;
@@ -141,10 +141,13 @@ static void shm_tick(RCL_Instance rc)
         d->samples++;
         d->idle = 0;
         d->last_bad = SHM_OK;
-        /* The writer's precision is kept for the report; the association
-           uses the driver's (or the fudged) precision. */
-        if (s.precision < 0 && s.precision > -32)
+        /* The writer knows how good its time is (gpsd: -20 for a PPS,
+           coarser for serial time): the association's precision, unless
+           fudged. Outside -30..0 (1 ns .. 1 s) it is garbage, ignored. */
+        if (s.precision >= -30 && s.precision <= 0) {
             d->precision = s.precision;
+            RCL_SetPrecision(rc, s.precision);
+        }
         RCL_AddSample(rc, &s.ref, &s.local, s.leap);
         return;
     case SHM_NOT_READY:

@@ -7,7 +7,8 @@
  * poll, PPS edges numbered by a lock or by the synchronised system clock
  * (and dropped otherwise), a step of the clock dropping pending
  * samples, and what the layer logs about a device that will not open
- * (each reason once, "device open" when it does; PPS and SHM).
+ * (each reason once, "device open" when it does; PPS and SHM), and the
+ * precision a device reports (RCL_SetPrecision; an SHM writer's).
  *
  * The clock, scheduler and log are fakes below: wall time and scheduler
  * time are set by each test; timers are recorded, and run only where a
@@ -616,6 +617,84 @@ static void test_shm_start_failure_reason(void **state)
     SHM_SetProvider(NULL);
 }
 
+/* A precision the device reports replaces the driver's default, in the
+   association's precision and in the dispersion floor of a poll's sample;
+   a configured precision wins; it ends with the device. */
+static void test_device_precision(void **state)
+{
+    (void)state;
+    RCL_Config c = local_config(0);
+    RCL_Instance rc = RCL_Create(&c);
+    RCL_Sample s;
+
+    assert_int_equal(RCL_GetPrecision(rc), -20);
+    RCL_SetPrecision(rc, -6);
+    assert_int_equal(RCL_GetPrecision(rc), -6);
+    add(rc, 0.001);
+    assert_int_equal(RCL_GetSample(rc, mono, &s), 1);
+    assert_near(s.dispersion, ldexp(1.0, -6), 0.0);
+    /* 0 (1 s) is a precision, not "the default". */
+    RCL_SetPrecision(rc, 0);
+    assert_int_equal(RCL_GetPrecision(rc), 0);
+    /* Stopped (the device lost), the default is back until the next
+       device says otherwise. */
+    RCL_SetPrecision(rc, -6);
+    RCL_DeviceLost(rc, "gone");
+    assert_int_equal(RCL_GetPrecision(rc), -20);
+    RCL_Destroy(rc);
+
+    c.precision = -13;
+    rc = RCL_Create(&c);
+    RCL_SetPrecision(rc, -6);
+    assert_int_equal(RCL_GetPrecision(rc), -13);
+    RCL_Destroy(rc);
+}
+
+/* The SHM writer's `precision` field (-30..0) becomes the instance's;
+   anything else is ignored. Through the real driver on an in-process
+   segment, its tick run by hand. */
+static void test_shm_writer_precision(void **state)
+{
+    (void)state;
+    memset(&shm_segment, 0, sizeof shm_segment);
+    SHM_SetProvider(shm_unit0);
+    RCL_Config c = local_config(0);
+    c.type = RCL_TYPE_SHM;
+    RCL_Instance rc = RCL_Create(&c);
+    struct timespec ref = ts(1000000.251);
+    char report[512];
+
+    assert_int_equal(RCL_GetPrecision(rc), -20);
+    assert_near(last_timer_delay, 1.0, 0.0);   /* the driver's tick */
+
+    SHM_Write(&shm_segment, 1, &ref, &wall, 0, -7);
+    run_last_timer();
+    assert_int_equal(RCL_GetPrecision(rc), -7);
+    /* Nonsense from the writer: the last sane value stays. */
+    SHM_Write(&shm_segment, 1, &ref, &wall, 0, -31);
+    run_last_timer();
+    assert_int_equal(RCL_GetPrecision(rc), -7);
+    SHM_Write(&shm_segment, 1, &ref, &wall, 0, 1);
+    run_last_timer();
+    assert_int_equal(RCL_GetPrecision(rc), -7);
+    SHM_Write(&shm_segment, 1, &ref, &wall, 0, -30);
+    run_last_timer();
+    assert_int_equal(RCL_GetPrecision(rc), -30);
+    SHM_Write(&shm_segment, 1, &ref, &wall, 0, 0);
+    run_last_timer();
+    assert_int_equal(RCL_GetPrecision(rc), 0);
+    /* Every write was a sample, the ignored precisions too. */
+    RCL_Sample smp;
+    assert_int_equal(RCL_GetSample(rc, mono, &smp), 1);
+    assert_int_equal(smp.count, 5 - (5 * 2) / 5);
+    /* The report line says the same. */
+    RCL_FindDriver(RCL_TYPE_SHM)->report(rc, report, sizeof report);
+    assert_non_null(strstr(report, " samples 5 "));
+    assert_non_null(strstr(report, " precision 0"));
+    RCL_Destroy(rc);
+    SHM_SetProvider(NULL);
+}
+
 /* A driver with nothing to open (LOCAL) starts at once, silently. */
 static void test_local_starts_silently(void **state)
 {
@@ -645,6 +724,8 @@ int main(void)
         cmocka_unit_test_setup(test_start_failure_logged_once_per_reason, setup),
         cmocka_unit_test_setup(test_shm_start_failure_reason, setup),
         cmocka_unit_test_setup(test_local_starts_silently, setup),
+        cmocka_unit_test_setup(test_device_precision, setup),
+        cmocka_unit_test_setup(test_shm_writer_precision, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
