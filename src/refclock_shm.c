@@ -31,7 +31,7 @@ typedef struct {
     int private_seg;
     double max_delta;               /* s, 0: no limit */
     int idle;                       /* ticks since the last sample or torn read */
-    int precision;                  /* log2 s, as the writer last said (-30..0) */
+    int precision;                  /* log2 s, as the writer last said (-30..-1) */
     SHM_Status last_bad;            /* last status logged, SHM_OK: none since a sample */
     unsigned long ticks, samples, notready, torn, badmode, bogus, stale, unsync, reattached;
 } ShmData;
@@ -143,8 +143,10 @@ static void shm_tick(RCL_Instance rc)
         d->last_bad = SHM_OK;
         /* The writer knows how good its time is (gpsd: -20 for a PPS,
            coarser for serial time): the association's precision, unless
-           fudged. Outside -30..0 (1 ns .. 1 s) it is garbage, ignored. */
-        if (s.precision >= -30 && s.precision <= 0) {
+           fudged. Outside -30..-1 (1 ns .. 0.5 s) it is garbage, ignored;
+           0 is what writers that never fill the field leave there (a 1 s
+           dispersion floor would make their clock useless). */
+        if (s.precision >= -30 && s.precision <= -1) {
             d->precision = s.precision;
             RCL_SetPrecision(rc, s.precision);
         }

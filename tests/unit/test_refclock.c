@@ -680,9 +680,10 @@ static void test_shm_writer_precision(void **state)
     SHM_Write(&shm_segment, 1, &ref, &wall, 0, -30);
     run_last_timer();
     assert_int_equal(RCL_GetPrecision(rc), -30);
+    /* 0: a writer that never fills the field, not "1 s". */
     SHM_Write(&shm_segment, 1, &ref, &wall, 0, 0);
     run_last_timer();
-    assert_int_equal(RCL_GetPrecision(rc), 0);
+    assert_int_equal(RCL_GetPrecision(rc), -30);
     /* Every write was a sample, the ignored precisions too. */
     RCL_Sample smp;
     assert_int_equal(RCL_GetSample(rc, mono, &smp), 1);
@@ -690,7 +691,7 @@ static void test_shm_writer_precision(void **state)
     /* The report line says the same. */
     RCL_FindDriver(RCL_TYPE_SHM)->report(rc, report, sizeof report);
     assert_non_null(strstr(report, " samples 5 "));
-    assert_non_null(strstr(report, " precision 0"));
+    assert_non_null(strstr(report, " precision -30"));
     RCL_Destroy(rc);
     SHM_SetProvider(NULL);
 }
