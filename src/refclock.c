@@ -316,7 +316,6 @@ static void tick_timeout(void *arg)
 static void try_start(void *arg)
 {
     RCL_Instance rc = arg;
-
     char reason[REASON_LEN] = "";
 
     rc->retry_timer = NULL;
