@@ -118,11 +118,19 @@ start_cntpd() {
     wait_until 10 grep -q "event loop:" "$CNTPD_LOG"
 }
 
-# stop_pid PID: SIGTERM and wait; returns the process's exit status.
+# stop_pid PID: SIGTERM and wait; returns the process's exit status. The
+# reaped PID leaves PIDS: the kernel may give it to another process (pid_max
+# can be 32768), which cleanup must never signal.
 stop_pid() {
-    local pid=$1
+    local pid=$1 rc p keep=()
     kill "$pid" 2>/dev/null
     wait "$pid"
+    rc=$?
+    for p in "${PIDS[@]}"; do
+        [ "$p" = "$pid" ] || keep+=("$p")
+    done
+    PIDS=("${keep[@]}")
+    return "$rc"
 }
 
 # ntp_answers HOST PORT: one NTP client query gets a valid reply.
