@@ -94,13 +94,31 @@ const char *ALM_ObjectName(CNF_AlarmObject object)
         return "peer.dispersion";
     case CNF_ALARM_PEER_JITTER:
         return "peer.jitter";
+    case CNF_ALARM_PEER_ROOTDELAY:
+        return "peer.rootdelay";
+    case CNF_ALARM_PEER_ROOTDISP:
+        return "peer.rootdisp";
     }
     return "?";
 }
 
 int ALM_IsPeerObject(CNF_AlarmObject object)
 {
-    return object >= CNF_ALARM_PEER_OFFSET;
+    switch (object) {
+    case CNF_ALARM_SYS_OFFSET:
+    case CNF_ALARM_SYS_ROOTDELAY:
+    case CNF_ALARM_SYS_ROOTDISP:
+    case CNF_ALARM_SYS_JITTER:
+        return 0;
+    case CNF_ALARM_PEER_OFFSET:
+    case CNF_ALARM_PEER_DELAY:
+    case CNF_ALARM_PEER_DISPERSION:
+    case CNF_ALARM_PEER_JITTER:
+    case CNF_ALARM_PEER_ROOTDELAY:
+    case CNF_ALARM_PEER_ROOTDISP:
+        break;
+    }
+    return 1;
 }
 
 int ALM_IsOffsetObject(CNF_AlarmObject object)

@@ -74,8 +74,13 @@ static size_t variable_oid(const CNF_Alarm *a, oid *name)
     case CNF_ALARM_PEER_OFFSET:
     case CNF_ALARM_PEER_DELAY:
     case CNF_ALARM_PEER_DISPERSION:
+    case CNF_ALARM_PEER_ROOTDELAY:
+    case CNF_ALARM_PEER_ROOTDISP:
         col = a->object == CNF_ALARM_PEER_OFFSET ? COL_PEER_OFFSET
-              : a->object == CNF_ALARM_PEER_DELAY ? COL_PEER_DELAY : COL_PEER_DISPERSION;
+              : a->object == CNF_ALARM_PEER_DELAY ? COL_PEER_DELAY
+              : a->object == CNF_ALARM_PEER_DISPERSION ? COL_PEER_DISPERSION
+              : a->object == CNF_ALARM_PEER_ROOTDELAY ? COL_PEER_ROOT_DELAY
+                                                      : COL_PEER_ROOT_DISPERSION;
         memcpy(name, peers, sizeof peers);
         name[OID_LENGTH(peers)] = col;
         name[OID_LENGTH(peers) + 1] = a->assoc_id;
@@ -156,9 +161,14 @@ static int sample(const CNF_Alarm *a, int64_t *out)
 
             if (p->assoc_id != a->assoc_id || !p->have_sample)
                 continue;
+            /* Root delay and dispersion: as the association's last
+               accepted packet gave them (what cntpPeersRootDelay and
+               cntpPeersRootDispersion serve). */
             v = a->object == CNF_ALARM_PEER_OFFSET ? p->offset
                 : a->object == CNF_ALARM_PEER_DELAY ? p->delay
-                : a->object == CNF_ALARM_PEER_DISPERSION ? p->dispersion : p->jitter;
+                : a->object == CNF_ALARM_PEER_DISPERSION ? p->dispersion
+                : a->object == CNF_ALARM_PEER_ROOTDELAY ? p->root_delay
+                : a->object == CNF_ALARM_PEER_ROOTDISP ? p->root_dispersion : p->jitter;
             *out = ALM_Micro(v, absval);
             found = 1;
         }

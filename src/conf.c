@@ -1024,6 +1024,8 @@ static const struct {
     { "peer.delay", CNF_ALARM_PEER_DELAY, 1 },
     { "peer.dispersion", CNF_ALARM_PEER_DISPERSION, 1 },
     { "peer.jitter", CNF_ALARM_PEER_JITTER, 1 },
+    { "peer.rootdelay", CNF_ALARM_PEER_ROOTDELAY, 1 },
+    { "peer.rootdisp", CNF_ALARM_PEER_ROOTDISP, 1 },
 };
 
 /* `alarm INDEX OBJECT [absolute|delta] interval S rising R falling F
@@ -1063,7 +1065,7 @@ static int parse_alarm(Parser *p, int argc, char **argv)
     if (k == sizeof alarm_objects / sizeof alarm_objects[0])
         return fail(p, "bad alarm object '%s' (expected sys.offset, sys.rootdelay, "
                     "sys.rootdisp, sys.jitter, or peer.offset, peer.delay, peer.dispersion, "
-                    "peer.jitter followed by .ASSOCID)", argv[2]);
+                    "peer.jitter, peer.rootdelay, peer.rootdisp followed by .ASSOCID)", argv[2]);
     a.object = alarm_objects[k].object;
 
     for (int i = 3; i < argc; i++) {

@@ -56,6 +56,8 @@ typedef enum {
     CNF_ALARM_PEER_DELAY,
     CNF_ALARM_PEER_DISPERSION,
     CNF_ALARM_PEER_JITTER,
+    CNF_ALARM_PEER_ROOTDELAY,  /* the root delay the association reports */
+    CNF_ALARM_PEER_ROOTDISP,   /* the root dispersion it reports */
 } CNF_AlarmObject;
 
 /* `alarm ... startup`: which event the first sample may send (the values

@@ -3,8 +3,8 @@
  * and conf's `alarm` directive: a rising event once per crossing, none
  * again until the falling threshold was reached (and vice versa), the
  * startup variants, delta sampling, intervals without a sample, the
- * conversion to µs (offsets by absolute value), and the directive's
- * syntax and errors.
+ * conversion to µs (offsets by absolute value), the per-association root
+ * delay and root dispersion objects, and the directive's syntax and errors.
  *
  * Links: agent/alarm conf mem log access addr keys ratelimit textfile
  */
@@ -199,6 +199,25 @@ static void test_micro(void **state)
     assert_string_equal(ALM_ObjectName(CNF_ALARM_SYS_ROOTDISP), "sys.rootdisp");
 }
 
+/* Per-association root delay and root dispersion: peer objects (sampled
+   only while the association has a sample, named with its AssocId),
+   sampled as they are (not by absolute value), named like sys.rootdelay
+   and sys.rootdisp. */
+static void test_peer_root_objects(void **state)
+{
+    (void)state;
+    assert_true(ALM_IsPeerObject(CNF_ALARM_PEER_ROOTDELAY));
+    assert_true(ALM_IsPeerObject(CNF_ALARM_PEER_ROOTDISP));
+    assert_false(ALM_IsPeerObject(CNF_ALARM_SYS_ROOTDELAY));
+    assert_false(ALM_IsPeerObject(CNF_ALARM_SYS_ROOTDISP));
+    assert_true(ALM_IsPeerObject(CNF_ALARM_PEER_OFFSET));
+    assert_false(ALM_IsPeerObject(CNF_ALARM_SYS_OFFSET));
+    assert_false(ALM_IsOffsetObject(CNF_ALARM_PEER_ROOTDELAY));
+    assert_false(ALM_IsOffsetObject(CNF_ALARM_PEER_ROOTDISP));
+    assert_string_equal(ALM_ObjectName(CNF_ALARM_PEER_ROOTDELAY), "peer.rootdelay");
+    assert_string_equal(ALM_ObjectName(CNF_ALARM_PEER_ROOTDISP), "peer.rootdisp");
+}
+
 /* ---- the directive ---- */
 
 static void test_conf_alarm(void **state)
@@ -252,6 +271,27 @@ static void test_conf_alarm(void **state)
     assert_int_equal(cfg.alarms[4].object, CNF_ALARM_SYS_ROOTDELAY);
     CNF_Free(&cfg);
 
+    assert_int_equal(CNF_ParseString("alarm 8 peer.rootdelay.2 interval 30 rising 20000 "
+                                     "falling 10000\n"
+                                     "alarm 9 peer.rootdisp.65535 delta interval 60 rising 500 "
+                                     "falling -500 startup both\n",
+                                     "t.conf", &cfg, errbuf, sizeof errbuf), 0);
+    assert_int_equal(cfg.n_alarms, 2);
+    assert_int_equal(cfg.alarms[0].index, 8);
+    assert_int_equal(cfg.alarms[0].object, CNF_ALARM_PEER_ROOTDELAY);
+    assert_int_equal(cfg.alarms[0].assoc_id, 2);
+    assert_int_equal(cfg.alarms[0].delta, 0);
+    assert_int_equal(cfg.alarms[0].interval, 30);
+    assert_int_equal(cfg.alarms[0].rising, 20000);
+    assert_int_equal(cfg.alarms[0].falling, 10000);
+    assert_int_equal(cfg.alarms[1].index, 9);
+    assert_int_equal(cfg.alarms[1].object, CNF_ALARM_PEER_ROOTDISP);
+    assert_int_equal(cfg.alarms[1].assoc_id, 65535);
+    assert_int_equal(cfg.alarms[1].delta, 1);
+    assert_int_equal(cfg.alarms[1].falling, -500);
+    assert_int_equal(cfg.alarms[1].startup, CNF_ALARM_STARTUP_BOTH);
+    CNF_Free(&cfg);
+
     assert_int_equal(CNF_ParseString("server 192.0.2.1\n", "t.conf", &cfg, errbuf,
                                      sizeof errbuf), 0);
     assert_int_equal(cfg.n_alarms, 0);
@@ -286,6 +326,16 @@ static void test_conf_alarm_errors(void **state)
                  "bad alarm association id");
     expect_error("alarm 1 peer.offset.x interval 1 rising 2 falling 1",
                  "bad alarm association id");
+    /* The root objects: per association (AssocId required, none on sys.),
+       spelled as sys.rootdelay and sys.rootdisp are; the message lists them. */
+    expect_error("alarm 1 peer.rootdelay interval 1 rising 2 falling 1",
+                 "peer.rootdelay, peer.rootdisp followed by .ASSOCID");
+    expect_error("alarm 1 peer.rootdisp interval 1 rising 2 falling 1", "bad alarm object");
+    expect_error("alarm 1 peer.rootdispersion.1 interval 1 rising 2 falling 1",
+                 "bad alarm object");
+    expect_error("alarm 1 peer.rootdelay.0 interval 1 rising 2 falling 1",
+                 "bad alarm association id");
+    expect_error("alarm 1 sys.rootdelay.1 interval 1 rising 2 falling 1", "bad alarm object");
     expect_error("alarm 1 sys.offset interval 0 rising 2 falling 1", "bad alarm interval");
     expect_error("alarm 1 sys.offset interval 86401 rising 2 falling 1", "bad alarm interval");
     expect_error("alarm 1 sys.offset rising 2 falling 1", "needs interval, rising and falling");
@@ -339,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_absolute_no_sample_keeps_state),
         cmocka_unit_test(test_value32_clamp),
         cmocka_unit_test(test_micro),
+        cmocka_unit_test(test_peer_root_objects),
         cmocka_unit_test(test_conf_alarm),
         cmocka_unit_test(test_conf_alarm_errors),
     };
