@@ -274,24 +274,40 @@ void NTF_Expire(NTF_State *st, double now)
     for (size_t i = 0; i < st->n; i++) {
         Source *s = &st->src[i];
         char name[ADDR_STRLEN], reach[32];
-        unsigned flaps;
-        int r;
+        unsigned flaps, supp_f, supp_r;
+        int r, late;
 
         if (s->period_end < 0 || s->period_end > now)
             continue;
         s->period_end = -1.0;
         r = st->reach ? st->reach(s->assoc_id, st->arg) : s->reach;
+        /* When the source settled in the other state than the one notified
+           last, its last change was counted as suppressed and is notified
+           now (late): the NMS does hear of it, so it is no part of a flap. */
+        late = s->actual != s->reported;
+        supp_f = s->supp_failures - (late && !s->actual && s->supp_failures);
+        supp_r = s->supp_restores - (late && s->actual && s->supp_restores);
         /* A flap is a down and up (or up and down) that nobody heard of;
-           the period's first change of each kind was notified. */
-        flaps = s->supp_failures > s->supp_restores ? s->supp_failures : s->supp_restores;
+           the period's first change of each kind was notified. Between two
+           changes the NMS hears the suppressed ones pair up, so supp_f and
+           supp_r are equal; the larger is taken all the same. */
+        flaps = supp_f > supp_r ? supp_f : supp_r;
         if (flaps)
             LOG(LOGS_WARN, "association %u (%s): %u flap%s suppressed in the %.0f s hold-down "
-                "(%u failure%s, %u restore%s not notified); reach register now %s, %s",
+                "(%u failure%s, %u restore%s not notified); reach register now %s, %s%s",
                 s->assoc_id, source_name(s, name, sizeof name), flaps, flaps == 1 ? "" : "s",
-                now - s->period_start, s->supp_failures, s->supp_failures == 1 ? "" : "s",
-                s->supp_restores, s->supp_restores == 1 ? "" : "s",
-                reach_text(r, reach, sizeof reach), s->actual ? "reachable" : "unreachable");
-        if (s->actual != s->reported) {
+                now - s->period_start, supp_f, supp_f == 1 ? "" : "s",
+                supp_r, supp_r == 1 ? "" : "s",
+                reach_text(r, reach, sizeof reach), s->actual ? "reachable" : "unreachable",
+                !late ? "" : s->actual ? "; notifying its last restore now (late)"
+                                       : "; notifying its last failure now (late)");
+        else if (late)
+            LOG(LOGS_INFO, "association %u (%s): no flap suppressed in the %.0f s hold-down; "
+                "reach register now %s, %s; notifying its last %s now (late)", s->assoc_id,
+                source_name(s, name, sizeof name), now - s->period_start,
+                reach_text(r, reach, sizeof reach), s->actual ? "reachable" : "unreachable",
+                s->actual ? "restore" : "failure");
+        if (late) {
             /* It settled in the other state than the one notified last:
                say so now, which opens the next period. */
             start_period(st, s, now);

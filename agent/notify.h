@@ -16,7 +16,9 @@
  * are notified, later changes are counted and suppressed. When the period
  * ends the suppressed changes are logged with the reach register, and if
  * the source's state then differs from the last notified one, that change
- * is notified (late, by design) and starts the next period. The general
+ * is notified (late, by design) and starts the next period; the flaps
+ * logged are the down/up pairs the NMS never hears of, so that change is
+ * not one of them. The general
  * notifications follow the notified (damped) states of the configured
  * sources, so they are damped with them.
  *

@@ -4,7 +4,8 @@
  * right association), restores only after failures, and flap damping: at
  * most one failure and one restore per source and hold-down period, the
  * state settled at the period's end notified late, the general
- * notifications following the damped states.
+ * notifications following the damped states, and the end-of-period log
+ * line (flaps the NMS missed, not counting the change notified late).
  *
  * Links: agent/notify addr log mem
  */
@@ -16,8 +17,11 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "notify.h"
 
 #define MAX_SENT 64
@@ -44,6 +48,50 @@ static int setup(void **state)
     n_sent = 0;
     memset(sent, 0, sizeof sent);
     return 0;
+}
+
+/* The log, captured in a temporary file: what cntpd says in words. */
+static char log_path[64];
+
+static void log_capture(void)
+{
+    int fd;
+
+    snprintf(log_path, sizeof log_path, "/tmp/cntpd-test_notify.XXXXXX");
+    fd = mkstemp(log_path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(LOG_SetFile(log_path), 0);
+}
+
+/* The captured log so far (to free). */
+static char *log_text(void)
+{
+    FILE *f = fopen(log_path, "r");
+    char *text = calloc(1, 65536);
+    size_t n;
+
+    assert_non_null(f);
+    assert_non_null(text);
+    n = fread(text, 1, 65535, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void log_expect(const char *fragment, int present)
+{
+    char *text = log_text();
+
+    if ((strstr(text, fragment) != NULL) != present)
+        fail_msg("log %s '%s':\n%s", present ? "lacks" : "has", fragment, text);
+    free(text);
+}
+
+static void log_release(void)
+{
+    LOG_SetFile(NULL);
+    unlink(log_path);
 }
 
 static EVT_Event reach_event(uint32_t assoc_id, int reachable)
@@ -211,9 +259,14 @@ static void test_flap_damped(void **state)
     assert_int_equal(n_sent, 4);
     NTF_Expire(st, 399.0);
     assert_int_equal(n_sent, 4);
+    log_capture();
     NTF_Expire(st, 400.0);
     assert_int_equal(n_sent, 4);
     assert_true(NTF_NextDeadline(st) < 0);
+    log_expect("association 1 (192.0.2.1): 3 flaps suppressed in the 300 s hold-down "
+               "(3 failures, 3 restores not notified); reach register now 077 (00111111), "
+               "reachable\n", 1);
+    log_release();
     /* The next failure is notified at once (new period). */
     down(st, 1, 1, 500.0);
     assert_int_equal(n_sent, 6);
@@ -234,8 +287,15 @@ static void test_flap_settles_down(void **state)
     up(st, 1, 1, 150.0);
     down(st, 1, 1, 200.0);           /* suppressed */
     assert_int_equal(n_sent, 4);
+    log_capture();
     NTF_Expire(st, 400.0);
     assert_int_equal(n_sent, 6);
+    /* The NMS hears of the failure at 200 (late): no flap was hidden. */
+    log_expect("association 1 (192.0.2.1): no flap suppressed in the 300 s hold-down; "
+               "reach register now 077 (00111111), unreachable; notifying its last failure "
+               "now (late)\n", 1);
+    log_expect("1 flap", 0);
+    log_release();
     assert_sent(4, NTF_HP_CONN_FAILURE, 1);
     assert_sent(5, NTF_GENERAL_CONN_FAILURE, 0);
     assert_true(NTF_NextDeadline(st) == 700.0);
@@ -244,6 +304,39 @@ static void test_flap_settles_down(void **state)
     down(st, 1, 1, 500.0);
     up(st, 1, 1, 550.0);
     assert_int_equal(n_sent, 8);
+    NTF_Free(st);
+}
+
+/* Down, up, then down/up/down inside the period (the 15-minute flap run's
+   pattern: down and up phases of ~75 s, hold-down 300 s): the NMS misses
+   one down/up pair, and hears the last failure late. The log counts one
+   flap, not the failure it is about to notify. */
+static void test_flap_settles_down_after_flap(void **state)
+{
+    NTF_State *st = NTF_New(300, record, reach_lookup, NULL);
+
+    (void)state;
+    up(st, 1, 1, 0.0);
+    down(st, 1, 1, 70.0);            /* period 70..370 */
+    up(st, 1, 1, 80.0);
+    assert_int_equal(n_sent, 4);
+    down(st, 1, 1, 220.0);           /* suppressed (flapping) */
+    up(st, 1, 1, 225.0);             /* suppressed (again) */
+    down(st, 1, 1, 365.0);           /* suppressed (flapping) */
+    assert_int_equal(n_sent, 4);
+    log_capture();
+    NTF_Expire(st, 370.0);
+    assert_int_equal(n_sent, 6);
+    assert_sent(4, NTF_HP_CONN_FAILURE, 1);
+    assert_sent(5, NTF_GENERAL_CONN_FAILURE, 0);
+    log_expect("association 1 (192.0.2.1): 1 flap suppressed in the 300 s hold-down "
+               "(1 failure, 1 restore not notified); reach register now 077 (00111111), "
+               "unreachable; notifying its last failure now (late)\n", 1);
+    log_release();
+    /* The next period (370..670) has its restore. */
+    up(st, 1, 1, 375.0);
+    assert_int_equal(n_sent, 8);
+    assert_true(NTF_NextDeadline(st) == 670.0);
     NTF_Free(st);
 }
 
@@ -320,6 +413,7 @@ int main(void)
         cmocka_unit_test_setup(test_ephemeral_ignored_for_general, setup),
         cmocka_unit_test_setup(test_flap_damped, setup),
         cmocka_unit_test_setup(test_flap_settles_down, setup),
+        cmocka_unit_test_setup(test_flap_settles_down_after_flap, setup),
         cmocka_unit_test_setup(test_restore_then_failure, setup),
         cmocka_unit_test_setup(test_no_damping, setup),
         cmocka_unit_test_setup(test_duplicates, setup),
