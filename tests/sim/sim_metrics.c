@@ -18,7 +18,7 @@ typedef struct {
     size_t n, cap;
     double *offset;          /* s, local - true */
     signed char *synced;
-    signed char *peer;       /* server index, -1 none */
+    signed char *peer;       /* server index, -1 none, SIMV_REFCLOCK */
     signed char *holdover;
     size_t combined[SIMN_MAX_SERVERS];   /* samples each server was combined in */
     int n_servers;
@@ -87,7 +87,8 @@ void SIMM_Sample(void)
     if (m.csv)
         fprintf(m.csv, "%.0f,%.9e,%.6f,%.6f,%.9e,%d,%d,%.9e,%d\n", SIMS_Elapsed(), off,
                 SIMC_ResidualFrequency(), CLK_GetFrequency(), SIMC_PendingSlew(), synced,
-                peer >= 0 ? peer + 1 : 0, SIMV_SysOffset(), SIMV_SysPoll());
+                peer >= 0 ? peer + 1 : peer == SIMV_REFCLOCK ? -1 : 0, SIMV_SysOffset(),
+                SIMV_SysPoll());
     m.n++;
 }
 
@@ -172,7 +173,7 @@ void SIMM_Finish(SIM_Result *r)
     double sum = 0.0, sum2 = 0.0, max = 0.0;
     size_t count = 0;
     size_t settle = (size_t)ceil(r->settle);
-    size_t peer_count[SIMN_MAX_SERVERS] = { 0 }, nopeer = 0;
+    size_t peer_count[SIMN_MAX_SERVERS] = { 0 }, nopeer = 0, refclock_peer = 0;
     long first_sync = -1;
     size_t unsync_after = 0, holdover = 0;
 
@@ -186,6 +187,8 @@ void SIMM_Finish(SIM_Result *r)
         }
         if (m.peer[k] >= 0)
             peer_count[m.peer[k]]++;
+        else if (m.peer[k] == SIMV_REFCLOCK)
+            refclock_peer++;
         else
             nopeer++;
         if (m.synced[k] && first_sync < 0)
@@ -215,6 +218,7 @@ void SIMM_Finish(SIM_Result *r)
         r->combined_frac[i] = m.n ? (double)m.combined[i] / m.n : 0.0;
     }
     r->nopeer_frac = m.n ? (double)nopeer / m.n : 0.0;
+    r->refclock_frac = m.n ? (double)refclock_peer / m.n : 0.0;
 
     for (int b = 0; b < r->n_bumps; b++) {
         SIM_Bump *bp = &r->bumps[b];

@@ -115,7 +115,10 @@ void SIM_FormatResult(const SIM_Result *r, char *buf, size_t len)
         if (r->ever_syspeer[i] && r->syspeer_frac[i] < 0.001)
             cat(buf, len, "(%us)", r->syspeer_s[i]);
     }
-    cat(buf, len, ",none:%.1f%%", 100.0 * r->nopeer_frac);
+    if (r->refclock_frac > 0.0)
+        cat(buf, len, "%srefclock:%.1f%%", r->n_servers ? "," : "", 100.0 * r->refclock_frac);
+    cat(buf, len, "%snone:%.1f%%", r->n_servers || r->refclock_frac > 0.0 ? "," : "",
+        100.0 * r->nopeer_frac);
     if (r->n_servers > 1) {
         cat(buf, len, " combined=");
         for (int i = 0; i < r->n_servers; i++)

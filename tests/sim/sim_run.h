@@ -82,6 +82,7 @@ typedef struct {
     unsigned char ever_syspeer[SIMN_MAX_SERVERS];   /* at any event, however briefly */
     double combined_frac[SIMN_MAX_SERVERS];  /* fraction of samples combined (+ or *) */
     double nopeer_frac;
+    double refclock_frac;    /* fraction of samples with a reference clock as system peer */
     int bad_server;
 
     int n_bumps;

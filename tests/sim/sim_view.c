@@ -33,6 +33,8 @@ int SIMV_Peers(int n, int *sys_peer, unsigned char *combined)
     for (int i = 0; i < n; i++)
         combined[i] = 0;
     for (size_t k = 0; k < count; k++) {
+        if (reports[k].refclock_type && SIMV_Synced() && id != 0 && reports[k].assoc_id == id)
+            *sys_peer = SIMV_REFCLOCK;
         /* Map by address, not by AssocId: the simulator must not depend
            on how the engine numbers its associations. */
         int i = reports[k].addr.len ? SIMN_FindServer(&reports[k].addr) : -1;

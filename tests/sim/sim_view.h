@@ -12,9 +12,10 @@ int SIMV_Synced(void);
 int SIMV_Holdover(void);
 
 /* Among the `n` simulated servers (configuration order): which is the
-   system peer (*sys_peer, -1 none) and which were combined by the last
-   selection (combined[i] = 1 for candidates and the system peer). Returns
-   the number of associations. */
+   system peer (*sys_peer, -1 none, SIMV_REFCLOCK a reference clock) and
+   which were combined by the last selection (combined[i] = 1 for
+   candidates and the system peer). Returns the number of associations. */
+#define SIMV_REFCLOCK (-2)
 int SIMV_Peers(int n, int *sys_peer, unsigned char *combined);
 
 /* The sample the system peer's clock filter uses now: its offset (s,
