@@ -31,9 +31,10 @@ sockets=64
 window=4
 cntpd_bin=${CNTPD:-}   # another cntpd binary (e.g. build/asan/cntpd): not built here
 
-usage() {
-    sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"
-}
+# usage, die, need, NOCAP, PIDS, on_exit, free_ports, spawn_chronyd ...
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh" || exit 2
+PROG=bench
 
 while getopts "d:c:w:h" opt; do
     case $opt in
@@ -41,56 +42,23 @@ while getopts "d:c:w:h" opt; do
     c) sockets=$OPTARG ;;
     w) window=$OPTARG ;;
     h) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    *) bad_usage ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || { usage >&2; exit 2; }
-for v in "$duration" "$sockets" "$window"; do
-    [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "bench: '$v' is not a positive integer" >&2; exit 2; }
-done
+[ $# -eq 0 ] || bad_usage
+need_posint "$duration" "$sockets" "$window"
 
-cd "$(dirname "$0")/.." || exit 2
+cd "$top" || exit 2
 
-die() {
-    echo "bench: $*" >&2
-    exit 2
-}
+# Both daemons run through lib.sh's NOCAP (no CAP_SYS_TIME); chronyd also -x.
+need " (scripts/setup.sh installs chrony)" chronyd
+need " (util-linux)" setpriv
+need " (used to pick free ports)" python3
 
-# Only ever run a time daemon through this prefix: no CAP_SYS_TIME, so even
-# a bug (or a forgotten -x) cannot step or slew this machine's clock. An
-# array, not a function: `"${nosystime[@]}" daemon &` is a plain command, so
-# bash forks and execs setpriv, setpriv execs the daemon, and $! is the
-# daemon itself (a backgrounded function would be a subshell whose death
-# leaves the daemon running).
-nosystime=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time)
-
-command -v chronyd >/dev/null || die "chronyd not found (scripts/setup.sh installs chrony)"
-command -v setpriv >/dev/null || die "setpriv not found (util-linux)"
-command -v python3 >/dev/null || die "python3 not found (used to pick free ports)"
-
+on_exit 130 143   # at exit: stop the PIDS started here, remove $tmp
 tmp=$(mktemp -d -t cntpd-bench.XXXXXX) || die "mktemp failed"
-pids=()
-
-cleanup() {
-    local pid i
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${pids[@]}"; do
-        # Give each daemon 2 s to exit cleanly, then insist.
-        for i in $(seq 20); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+TMPDIRS+=("$tmp")
 
 # ---- build -----------------------------------------------------------------
 # Equivalent to `make build/cntpd tools`, in two steps so that a cntpd that
@@ -110,15 +78,9 @@ else
 fi
 
 # ---- helpers -----------------------------------------------------------------
-# Two distinct free UDP ports on 127.0.0.1: both sockets are held open at
-# once so they cannot be handed the same port. (The port could in principle
-# be taken again before the daemon binds it; the readiness check catches it.)
-read -r chronyd_port cntpd_port < <(python3 -c '
-import socket
-a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
-b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])
-') || die "could not find free ports"
+# Two distinct free UDP ports on 127.0.0.1. (A port could in principle be
+# taken again before the daemon binds it; the readiness check catches it.)
+read -r chronyd_port cntpd_port < <(free_ports 2) || die "could not find free ports"
 
 show_log() {
     if [ -s "$1" ]; then
@@ -180,24 +142,14 @@ echo "bench: $duration s per server, $sockets sockets x $window requests in flig
 
 # ---- chronyd -----------------------------------------------------------------
 # No driftfile and no ratelimit: chronyd answers every request it can.
-# `bindcmdaddress /` keeps it off /run/chrony, which a system chronyd owns.
-cat >"$tmp/chrony.conf" <<EOF
-port $chronyd_port
-local stratum 1
-allow 127.0.0.0/8
-cmdport 0
-bindcmdaddress /
-pidfile $tmp/chronyd.pid
-EOF
-"${nosystime[@]}" chronyd -x -d -u root -f "$tmp/chrony.conf" >"$tmp/chronyd.log" 2>&1 &
+spawn_chronyd "$tmp" "$chronyd_port"
 chronyd_pid=$!   # setpriv execs chronyd, so this is chronyd's own PID
-pids+=("$chronyd_pid")
 wait_ready chronyd "$chronyd_pid" "$chronyd_port" "$tmp/chronyd.log" ||
     die "chronyd did not come up"
 
 # Cross-check with an independent client that this really is an NTP server
 # giving sane time: chronyd -Q only prints an offset for a usable source.
-probe=$("${nosystime[@]}" chronyd -Q -t 5 \
+probe=$("${NOCAP[@]}" chronyd -Q -t 5 \
         "server 127.0.0.1 port $chronyd_port iburst minpoll -6 maxpoll -6" \
         "pidfile $tmp/probe.pid" "cmdport 0" "bindcmdaddress /" 2>&1 |
         sed -n 's/.*System clock wrong by \(.*\) seconds.*/\1/p')
@@ -212,9 +164,8 @@ chronyd_line=$result
 cntpd_line=""
 if [ -z "$cntpd_status" ]; then
     echo "port $cntpd_port" >"$tmp/cntpd.conf"
-    "${nosystime[@]}" "$cntpd_bin" -n -x -c "$tmp/cntpd.conf" >"$tmp/cntpd.log" 2>&1 &
+    spawn_nocap "$tmp/cntpd.log" "$cntpd_bin" -n -x -c "$tmp/cntpd.conf"
     cntpd_pid=$!
-    pids+=("$cntpd_pid")
     if ! wait_ready cntpd "$cntpd_pid" "$cntpd_port" "$tmp/cntpd.log"; then
         cntpd_status=$why
     else

@@ -47,9 +47,12 @@ seconds=3
 cntpd_bin=${CNTPD:-}
 getnext=1
 
-usage() {
-    sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"
-}
+# usage, die, need, NOCAP, PIDS, on_exit, free_port, spawn_snmpd, snmp ...
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh" || exit 2
+PROG=bench
+snmp_timeout=5   # long walks
+
 while getopts "n:r:t:Gh" opt; do
     case $opt in
     G) getnext=0 ;;
@@ -57,22 +60,16 @@ while getopts "n:r:t:Gh" opt; do
     r) reps=$OPTARG ;;
     t) seconds=$OPTARG ;;
     h) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    *) bad_usage ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || { usage >&2; exit 2; }
-for v in $sizes "$reps" "$seconds"; do
-    [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "bench: '$v' is not a positive integer" >&2; exit 2; }
-done
+[ $# -eq 0 ] || bad_usage
+# shellcheck disable=SC2086   # $sizes: one word per count
+need_posint $sizes "$reps" "$seconds"
 
-top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
-die() { echo "bench: $*" >&2; exit 2; }
-for t in snmpd snmpbulkwalk snmpwalk snmpget setpriv python3; do
-    command -v "$t" >/dev/null || die "$t not found (scripts/setup.sh installs it)"
-done
-nosystime=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time)
+need " (scripts/setup.sh installs it)" snmpd snmpbulkwalk snmpwalk snmpget setpriv python3
 
 if [ -z "$cntpd_bin" ]; then
     make --no-print-directory -s build/cntpd || die "building cntpd failed"
@@ -82,65 +79,27 @@ fi
 make --no-print-directory -s build/tools/agentx_null || die "building agentx_null failed"
 null_bin=$top/build/tools/agentx_null
 
+on_exit 130 143   # at exit: stop the PIDS started here, remove $tmp
 tmp=$(mktemp -d -t cntpd-bench-snmp.XXXXXX) || die "mktemp failed"
-pids=()
-cleanup() {
-    local pid i
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do
-        for i in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_until() {   # wait_until SECONDS CMD...
-    local end=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
-    "$@"
-}
+TMPDIRS+=("$tmp")
 
 # ---- snmpd ---------------------------------------------------------------------
 sport=$(free_port)
 agent=127.0.0.1:$sport
-mkdir -p "$tmp/snmpd/persist"
-cat >"$tmp/snmpd/snmpd.conf" <<EOF
-master agentx
-agentXSocket $tmp/snmpd/agentx.sock
-agentXPerms 0660 0770
-rocommunity public 127.0.0.1
-dontLogTCPWrappersConnects yes
-EOF
-MIBS= SNMP_PERSISTENT_DIR=$tmp/snmpd/persist snmpd -f -Lf "$tmp/snmpd/snmpd.log" -C \
-    -c "$tmp/snmpd/snmpd.conf" -p "$tmp/snmpd/snmpd.pid" "udp:$agent" &
+spawn_snmpd "$tmp/snmpd" "$tmp/snmpd/agentx.sock" "$agent"
 snmpd_pid=$!
-pids+=("$snmpd_pid")
-snmp() { local tool=$1; shift; MIBS= "$tool" -v2c -c public -t 5 -r 1 "$@"; }
-wait_until 10 eval 'snmp snmpget -On "$agent" 1.3.6.1.2.1.1.1.0 >/dev/null 2>&1' ||
-    die "snmpd did not answer on $agent"
+wait_until 10 snmpd_answers_at "$agent" || die "snmpd did not answer on $agent"
 
 # ---- reference: snmpd -X behind a master that serves no MIB-2 itself -------------
 rport=$(free_port)
 ragent=127.0.0.1:$rport
-mkdir -p "$tmp/ref/persist" "$tmp/sub/persist"
-sed "s|$tmp/snmpd/agentx.sock|$tmp/ref/agentx.sock|" "$tmp/snmpd/snmpd.conf" >"$tmp/ref/snmpd.conf"
-MIBS= SNMP_PERSISTENT_DIR=$tmp/ref/persist snmpd -f -Lf "$tmp/ref/snmpd.log" -C \
-    -c "$tmp/ref/snmpd.conf" -I vacm_conf,vacm_vars,usmConf,snmpEngine \
-    -p "$tmp/ref/snmpd.pid" "udp:$ragent" &
-ref_pid=$!
-pids+=("$ref_pid")
+mkdir -p "$tmp/sub/persist"
+spawn_snmpd "$tmp/ref" "$tmp/ref/agentx.sock" "$ragent" -I vacm_conf,vacm_vars,usmConf,snmpEngine
 wait_until 10 test -S "$tmp/ref/agentx.sock" || die "the reference snmpd did not start"
 printf 'agentXSocket %s\n' "$tmp/ref/agentx.sock" >"$tmp/sub/snmpd.conf"
-MIBS= SNMP_PERSISTENT_DIR=$tmp/sub/persist snmpd -f -X -Lf "$tmp/sub/snmpd.log" -C \
+MIBS='' SNMP_PERSISTENT_DIR=$tmp/sub/persist snmpd -f -X -Lf "$tmp/sub/snmpd.log" -C \
     -c "$tmp/sub/snmpd.conf" -p "$tmp/sub/snmpd.pid" &
-pids+=($!)
+PIDS+=("$!")
 wait_until 15 eval 'snmp snmpget -On "$ragent" 1.3.6.1.2.1.2.1.0 2>/dev/null | grep -q INTEGER' ||
     die "the snmpd subagent did not answer through the reference snmpd"
 
@@ -148,9 +107,8 @@ wait_until 15 eval 'snmp snmpget -On "$ragent" 1.3.6.1.2.1.2.1.0 2>/dev/null | g
 max=0
 for n in $sizes; do [ "$n" -gt "$max" ] && max=$n; done
 [ "$max" -le 900 ] || die "at most 900 associations (one descriptor each in the fake server)"
-python3 tests/integration/fake_ntp.py --shift 0 --count "$max" --ports-file "$tmp/ports" \
-    >"$tmp/fake.log" 2>&1 &
-pids+=($!)
+spawn "$tmp/fake.log" python3 tests/integration/fake_ntp.py --shift 0 --count "$max" \
+    --ports-file "$tmp/ports"
 wait_until 10 test -s "$tmp/ports" || die "the fake NTP server did not start"
 mapfile -t ports < <(cut -d' ' -f1 "$tmp/ports")
 
@@ -181,13 +139,9 @@ walk_rate() {
 # full_filters LOG N: cntpd's last status report shows N associations
 # with 8 samples received each.
 full_filters() {
-    local log=$1 n=$2 before
-    before=$(grep -c 'counters:' "$log")
-    kill -USR1 "$cntpd_pid"
-    wait_until 5 eval '[ "$(grep -c counters: "$log")" -gt "$before" ]' || return 1
-    [ "$(awk '/ system: /{ blk = "" } { blk = blk $0 "\n" } / counters: /{ last = blk }
-              END { printf "%s", last }' "$log" |
-         grep -cE ' assoc [0-9]+ .* received ([8-9]|[1-9][0-9]+) ')" -eq "$n" ]
+    local log=$1 n=$2 report
+    report=$(cntpd_report "$cntpd_pid" "$log" 5) || return 1
+    [ "$(grep -cE ' assoc [0-9]+ .* received ([8-9]|[1-9][0-9]+) ' <<<"$report")" -eq "$n" ]
 }
 
 echo "bench: snmpd on $agent; max-repetitions $reps; at least $seconds s of walks per figure"
@@ -204,10 +158,9 @@ for n in $sizes; do
             echo "server 127.0.0.1 port ${ports[i]} iburst minpoll 3 maxpoll 3"
         done
     } >"$conf"
-    "${nosystime[@]}" "$cntpd_bin" -n -c "$conf" >"$log" 2>&1 &
+    spawn_nocap "$log" "$cntpd_bin" -n -c "$conf"
     cntpd_pid=$!
-    pids+=("$cntpd_pid")
-    if ! wait_until 15 eval 'snmp snmpget -On "$agent" 1.3.6.1.4.1.9.9.168.1.1.2.0 2>/dev/null | grep -q INTEGER'; then
+    if ! wait_until 15 cntp_answers_at "$agent"; then
         echo "bench: cntpd ($n associations) never answered through snmpd; its log:" >&2
         tail -n 20 "$log" >&2
         status=1
@@ -235,14 +188,13 @@ for n in $sizes; do
         read -r _ _ gnrate < <(walk_rate 1.3.6.1.2.1 "$agent" getnext)
         gratio=$(ratio_of "$gcrate" "$gnrate")
     fi
-    kill -TERM "$cntpd_pid"
-    wait "$cntpd_pid" 2>/dev/null
+    stop_pid "$cntpd_pid"
 
     # The references: the null subagent (54 x N objects) through the same
     # snmpd, and snmpd -X through the reference master.
     "$null_bin" -s "$tmp/snmpd/agentx.sock" -c 54 -r "$n" 2>>"$tmp/null.log" &
     null_pid=$!
-    pids+=("$null_pid")
+    PIDS+=("$null_pid")
     null_oid=1.3.6.1.4.1.8072.9999.9999.168
     if wait_until 10 eval 'snmp snmpget -On "$agent" $null_oid.1.1.1 2>/dev/null | grep -q STRING'; then
         read -r xvb _ xrate < <(walk_rate $null_oid)
@@ -250,8 +202,7 @@ for n in $sizes; do
         echo "bench: agentx_null did not answer through snmpd" >&2
         xvb=0 xrate=0 status=1
     fi
-    kill -TERM "$null_pid"
-    wait "$null_pid" 2>/dev/null
+    stop_pid "$null_pid"
     read -r svb _ srate < <(walk_rate 1.3.6.1.2.1 "$ragent")
     refs+=$(printf '%6d %9d %11d %6s %9d %11d %6s %11s %12s %6s' "$n" "$xvb" "$xrate" \
         "$(ratio_of "$xrate" "$nrate")" "$svb" "$srate" "$(ratio_of "$srate" "$nrate")" \

@@ -25,20 +25,20 @@
 # DEMO_CYCLES=N stops after N reports (default: run until Ctrl-C);
 # DEMO_INTERVAL=S changes the 30 s.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+# die, need, NOCAP, PIDS, on_exit, free_ports, spawn_snmpd, spawn_chronyd ...
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh" || exit 1
+DIE_STATUS=1
 cd "$top" || exit 1
 
-for t in chronyd snmpd snmpget snmptable snmpwalk setpriv python3; do
-    command -v "$t" >/dev/null ||
-        { echo "demo: $t not found: run scripts/setup.sh first" >&2; exit 1; }
-done
+need ": run scripts/setup.sh first" chronyd snmpd snmpget snmptable snmpwalk setpriv python3
 # CNTPD=path runs that binary instead of building build/cntpd.
 cntpd_bin=${CNTPD:-}
 if [ -z "$cntpd_bin" ]; then
-    make -s build/cntpd tools >/dev/null || { echo "demo: build failed" >&2; exit 1; }
+    make -s build/cntpd tools >/dev/null || die "build failed"
     cntpd_bin=$top/build/cntpd
 else
-    make -s tools >/dev/null || { echo "demo: building the tools failed" >&2; exit 1; }
+    make -s tools >/dev/null || die "building the tools failed"
 fi
 
 run=${CNTPD_RUN:-$top/run}
@@ -46,72 +46,36 @@ mkdir -p "$run"
 run=$(cd "$run" && pwd)
 interval=${DEMO_INTERVAL:-30}
 cycles=${DEMO_CYCLES:-0}
+
+# At exit (Ctrl-C: status 0): stop the nap, the daemons (lib.sh's PIDS)
+# and remove the socket's directory if one was made.
+demo_cleanup() {
+    [ -n "${nap_pid:-}" ] && kill "$nap_pid" 2>/dev/null
+    stop_started
+    echo "demo: stopped (logs in $run)"
+}
+on_exit 0 0 demo_cleanup
+
 # A UNIX socket path must fit in 108 bytes; fall back to /tmp if not.
 sock=$run/agentx.sock
 if [ ${#sock} -ge 100 ]; then
-    sockdir=$(mktemp -d -t cntpd-demo.XXXXXX)
+    sockdir=$(mktemp -d -t cntpd-demo.XXXXXX) || die "mktemp failed"
+    TMPDIRS+=("$sockdir")
     sock=$sockdir/agentx.sock
 fi
 
-# Every time daemon runs through this: no CAP_SYS_TIME in its bounding set,
-# so neither it nor anything it starts can set or slew the clock.
-nocap=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time)
-pids=()
-cleanup() {
-    trap - EXIT INT TERM
-    local p i
-    [ -n "${nap_pid:-}" ] && kill "$nap_pid" 2>/dev/null
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${pids[@]}"; do
-        for i in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    [ -n "${sockdir:-}" ] && rm -rf "$sockdir"
-    echo "demo: stopped (logs in $run)"
-}
-trap cleanup EXIT
-trap 'exit 0' INT TERM
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_until() {   # wait_until SECONDS CMD...
-    local end=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
-    "$@"
-}
-up=$(free_port)
-port=$(free_port)
-sport=$(free_port)
+read -r up port sport < <(free_ports 3)
 agent=127.0.0.1:$sport
 
+# Every time daemon (chronyd, cntpd) runs through lib.sh's NOCAP: no
+# CAP_SYS_TIME in its bounding set, so neither it nor anything it starts
+# can set or slew the clock.
+
 # ---- snmpd: a private AgentX master -------------------------------------------
-mkdir -p "$run/snmp-persist"
-cat >"$run/snmpd.conf" <<EOF
-# private snmpd for the cntpd demo (written by scripts/demo.sh)
-master agentx
-agentXSocket $sock
-agentXPerms 0660 0770
-rocommunity public 127.0.0.1
-dontLogTCPWrappersConnects yes
-EOF
-MIBS= SNMP_PERSISTENT_DIR=$run/snmp-persist snmpd -f -Lf "$run/snmpd.log" -C \
-    -c "$run/snmpd.conf" -p "$run/snmpd.pid" "udp:$agent" &
-pids+=($!)
+spawn_snmpd "$run" "$sock" "$agent"
 
 # ---- chronyd: the upstream ---------------------------------------------------
-cat >"$run/chrony.conf" <<EOF
-port $up
-bindaddress 127.0.0.1
-local stratum 1
-allow 127.0.0.0/8
-cmdport 0
-bindcmdaddress /
-pidfile $run/chronyd.pid
-EOF
-"${nocap[@]}" chronyd -x -d -u root -f "$run/chrony.conf" >"$run/chronyd.log" 2>&1 &
-pids+=($!)
+spawn_chronyd "$run" "$up"
 
 # ---- cntpd ---------------------------------------------------------------------
 cat >"$run/cntpd.conf" <<EOF
@@ -121,12 +85,9 @@ server 127.0.0.1 port $up iburst minpoll 4 maxpoll 6
 driftfile $run/cntpd.drift
 agentx socket $sock
 EOF
-snmp() { local tool=$1; shift; MIBS= "$tool" -v2c -c public -t 2 -r 1 "$@"; }
-wait_until 10 eval 'snmp snmpget -On "$agent" 1.3.6.1.2.1.1.1.0 >/dev/null 2>&1' ||
-    { echo "demo: snmpd did not start; see $run/snmpd.log" >&2; exit 1; }
-"${nocap[@]}" "$cntpd_bin" -n -c "$run/cntpd.conf" >"$run/cntpd.log" 2>&1 &
+wait_until 10 snmpd_answers_at "$agent" || die "snmpd did not start; see $run/snmpd.log"
+spawn_nocap "$run/cntpd.log" "$cntpd_bin" -n -c "$run/cntpd.conf"
 cntpd_pid=$!
-pids+=("$cntpd_pid")
 sleep 1
 kill -0 "$cntpd_pid" 2>/dev/null ||
     { echo "demo: cntpd exited; its log:" >&2; cat "$run/cntpd.log" >&2; exit 1; }
@@ -151,7 +112,7 @@ cols=$(tput cols 2>/dev/null || echo 120)
 
 echo "demo: snmpd (AgentX master) on udp:$agent, AgentX socket $sock"
 echo "demo: chronyd upstream on 127.0.0.1:$up; cntpd (pid $cntpd_pid) serving NTP on 127.0.0.1:$port"
-wait_until 20 eval 'snmp snmpget -On "$agent" 1.3.6.1.4.1.9.9.168.1.1.2.0 2>/dev/null | grep -q INTEGER' ||
+wait_until 20 cntp_answers_at "$agent" ||
     echo "demo: the CISCO-NTP-MIB subtree does not answer yet (see $run/cntpd.log)"
 mibopt=""
 [ "$names" = 1 ] && mibopt=" -M +$top/mibs -m CISCO-NTP-MIB"
@@ -192,7 +153,8 @@ peer_summary() {
 
 # Sleep in the background and wait for it, so a signal to this script
 # alone (kill -INT) is handled at once, not after the sleep.
-nap() { sleep "$1" & nap_pid=$!; wait "$nap_pid"; }
+# Once the sleep is over and reaped its PID is forgotten: it may be reused.
+nap() { sleep "$1" & nap_pid=$!; wait "$nap_pid"; nap_pid=; }
 nap 8   # iburst: the first samples arrive within a few seconds
 n=0
 while :; do
@@ -204,12 +166,8 @@ while :; do
         tail -n 20 "$run/cntpd.log"
         exit 1
     fi
-    before=$(grep -c 'counters:' "$run/cntpd.log")
-    kill -USR1 "$cntpd_pid"
-    wait_until 3 eval '[ "$(grep -c counters: "$run/cntpd.log")" -gt "$before" ]'
     echo "--- cntpd's own status (SIGUSR1):"
-    awk '/ system: /{ blk = "" } { blk = blk $0 "\n" } / counters: /{ last = blk }
-         END { printf "%s", last }' "$run/cntpd.log" | grep -v counters: | sed 's/^[^ ]* [a-z]*: /  /'
+    cntpd_report "$cntpd_pid" "$run/cntpd.log" 3 | grep -v counters: | sed 's/^[^ ]* [a-z]*: /  /'
     echo "--- snmpget of the system group (cntpSystem):"
     snmp snmpget "${mib[@]}" "$agent" "${sysoids[@]}" 2>&1 | sed 's/^/  /'
     echo "--- snmptable of cntpPeersVarTable:"

@@ -44,8 +44,13 @@
 set -u -o pipefail
 
 minutes=15 phase=75 holddown=300
+# scripts/lib.sh: synopsis, posint (its other helpers come from
+# tests/integration/lib.sh below, which defines the shared names again).
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh" || exit 2
 usage() {
-    sed -n 's/^#   //p' "$0" | head -n1 >&2
+    synopsis >&2
     exit 2
 }
 while getopts "d:p:H:h" opt; do
@@ -59,15 +64,15 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 for v in "$minutes" "$phase" "$holddown"; do
-    [[ $v =~ ^[0-9]+$ ]] && [ "$v" -gt 0 ] || usage
+    posint "$v" || usage
 done
 duration=$((minutes * 60))
 cycles=$((duration / (2 * phase)))
 [ "$cycles" -ge 1 ] || { echo "soak-flap: -d $minutes is shorter than one cycle of 2 x $phase s" >&2; exit 2; }
 
-# lib.sh: work directory, cleanup by PID, check/fail, daemons on loopback;
+# tests/integration/lib.sh: work directory, cleanup by PID, check/fail,
+# daemons on loopback;
 # trap_lib.sh: snmptrapd and the decoding of its log.
-here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/integration/lib.sh"
 source "$here/../tests/integration/trap_lib.sh"
 # build/asan/cntpd (or CNTPD=...) and the test tools (ntp_query).
