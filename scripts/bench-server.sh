@@ -163,7 +163,7 @@ chronyd_line=$result
 # ---- cntpd -------------------------------------------------------------------
 cntpd_line=""
 if [ -z "$cntpd_status" ]; then
-    echo "port $cntpd_port" >"$tmp/cntpd.conf"
+    printf 'port %s\ninterface listen 127.0.0.1\n' "$cntpd_port" >"$tmp/cntpd.conf"
     spawn_nocap "$tmp/cntpd.log" "$cntpd_bin" -n -x -c "$tmp/cntpd.conf"
     cntpd_pid=$!
     if ! wait_ready cntpd "$cntpd_pid" "$cntpd_port" "$tmp/cntpd.log"; then

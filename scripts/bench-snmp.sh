@@ -153,6 +153,7 @@ for n in $sizes; do
     conf=$tmp/cntpd-$n.conf log=$tmp/cntpd-$n.log
     {
         echo "port $(free_port)"
+        echo "interface listen 127.0.0.1"
         echo "agentx socket $tmp/snmpd/agentx.sock"
         for ((i = 0; i < n; i++)); do
             echo "server 127.0.0.1 port ${ports[i]} iburst minpoll 3 maxpoll 3"

@@ -81,6 +81,8 @@ spawn_chronyd "$run" "$up"
 cat >"$run/cntpd.conf" <<EOF
 # cntpd demo configuration (written by scripts/demo.sh): works offline.
 port $port
+interface listen 127.0.0.1
+interface listen ::1
 server 127.0.0.1 port $up iburst minpoll 4 maxpoll 6
 driftfile $run/cntpd.drift
 agentx socket $sock

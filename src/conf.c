@@ -930,6 +930,34 @@ static int parse_trustedkey(Parser *p, int argc, char **argv)
     return 0;
 }
 
+/* `interface listen ADDRESS`: bind the NTP server sockets to this address
+   only (ntpd's `interface` takes more forms; cntpd takes the one that
+   keeps a server off other interfaces: with any listen address, only the
+   listed ones are used). */
+static int parse_interface(Parser *p, int argc, char **argv)
+{
+    CNF_Config *cfg = p->cfg;
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    (void)argc;
+    if (strcmp(argv[1], "listen") != 0)
+        return fail(p, "'interface %s' is not supported (only 'interface listen ADDRESS')",
+                    argv[1]);
+    if (inet_pton(AF_INET, argv[2], &a4) == 1) {
+        if (cfg->listen4)
+            return fail(p, "a second IPv4 listen address '%s' (one per family)", argv[2]);
+        set_string(&cfg->listen4, argv[2]);
+    } else if (inet_pton(AF_INET6, argv[2], &a6) == 1) {
+        if (cfg->listen6)
+            return fail(p, "a second IPv6 listen address '%s' (one per family)", argv[2]);
+        set_string(&cfg->listen6, argv[2]);
+    } else {
+        return fail(p, "bad listen address '%s' (a numeric IPv4 or IPv6 address)", argv[2]);
+    }
+    return 0;
+}
+
 /* `requestkey N` / `controlkey N` authorise ntpdc/ntpq changes, which
    cntpd does not implement (remote control is SNMP here). */
 static int parse_ignored_key(Parser *p, int argc, char **argv)
@@ -1198,6 +1226,7 @@ static const Directive directives[] = {
     { "fudge", 1, -1, parse_fudge },
     { "refclock", 1, -1, parse_refclock },
     { "master", 0, 1, parse_master },
+    { "interface", 2, 2, parse_interface },
 };
 
 /* ------------------------------------------------------------------------
@@ -1366,6 +1395,8 @@ void CNF_Free(CNF_Config *cfg)
     free(cfg->driftfile);
     free(cfg->logfile);
     free(cfg->agentx_socket);
+    free(cfg->listen4);
+    free(cfg->listen6);
     free(cfg->keysfile);
     free(cfg->trustedkeys);
     free(cfg->restricts);

@@ -106,6 +106,10 @@ typedef struct {
     CNF_Assoc *assocs;
     size_t n_assocs;
     uint16_t port;     /* local NTP port (`port N`), default 123 */
+    /* `interface listen ADDRESS`: the server sockets bind these (numeric,
+       at most one per family); when either is set, a family without one
+       gets no server socket. NULL both: the wildcard addresses. */
+    char *listen4, *listen6;
     char *driftfile;   /* NULL: none */
     char *logfile;     /* NULL: syslog / stderr */
     int broadcastclient;    /* `broadcastclient`: listen for mode-5 servers */

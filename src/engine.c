@@ -949,7 +949,11 @@ int ENG_Init(const CNF_Config *cfg)
     SYS_Init(CLK_GetPrecisionLog2(), DSC_GetPoll());
 
     NCTL_Init();
-    if (NIO_Init(cfg->port, NULL, NULL, server_rx, NULL) < 0)
+    /* With a listen address for one family only, the other gets no server
+       socket ("" to NIO_Init). */
+    int listing = cfg->listen4 || cfg->listen6;
+    if (NIO_Init(cfg->port, cfg->listen4 ? cfg->listen4 : listing ? "" : NULL,
+                 cfg->listen6 ? cfg->listen6 : listing ? "" : NULL, server_rx, NULL) < 0)
         return -1;
     RES_Init();
     eng_max_assocs = cfg->tos_maxassoc > 0 ? cfg->tos_maxassoc : CNF_DEFAULT_MAXASSOC;

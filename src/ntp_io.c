@@ -156,8 +156,8 @@ int NIO_Init(uint16_t port, const char *bind4, const char *bind6, NIO_RxHandler 
              void *arg)
 {
     server_port = port;
-    server4 = open_server(AF_INET, port, bind4, handler, arg);
-    server6 = open_server(AF_INET6, port, bind6, handler, arg);
+    server4 = bind4 && !*bind4 ? NULL : open_server(AF_INET, port, bind4, handler, arg);
+    server6 = bind6 && !*bind6 ? NULL : open_server(AF_INET6, port, bind6, handler, arg);
     return server4 || server6 ? 0 : -1;
 }
 

@@ -31,9 +31,9 @@ typedef struct {
 typedef void (*NIO_RxHandler)(const NIO_Datagram *dgram, void *arg);
 
 /* Open the server sockets on `port` (0.0.0.0 and [::]; `bind4`/`bind6`
-   restrict them to one address when non-NULL) and deliver their datagrams
-   to `handler`. Returns 0, or -1 with a logged reason when neither family
-   could be bound. */
+   restrict them to one address when non-NULL, "" opens none for that
+   family) and deliver their datagrams to `handler`. Returns 0, or -1 with
+   a logged reason when neither family could be bound. */
 int NIO_Init(uint16_t port, const char *bind4, const char *bind6, NIO_RxHandler handler,
              void *arg);
 void NIO_Fini(void);

@@ -111,6 +111,12 @@ start_cntpd() {
     local dir=$WORK/$name
     mkdir -p "$dir"
     printf '%s\n' "$conf" >"$dir/cntpd.conf"
+    # The machine is shared: cntpd's server sockets on loopback only, unless
+    # the test chooses its own (appended, so line numbers stay the test's).
+    case $conf in
+    *"interface listen"*) ;;
+    *) printf 'interface listen 127.0.0.1\ninterface listen ::1\n' >>"$dir/cntpd.conf" ;;
+    esac
     CNTPD_LOG=$dir/cntpd.log
     "${NOCAP[@]}" ${CNTPD_WRAPPER:-} "$CNTPD" -n -d -c "$dir/cntpd.conf" "$@" >"$CNTPD_LOG" 2>&1 &
     CNTPD_PID=$!

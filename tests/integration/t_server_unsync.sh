@@ -7,6 +7,11 @@ source "$(dirname "$0")/lib.sh"
 port=$(free_port)
 start_cntpd server "port $port"
 
+# lib.sh adds `interface listen 127.0.0.1` and `::1`: nothing else listens.
+listening=$(ss -Hlun "sport = :$port" | awk '{ print $4 }' | sort | tr '\n' ' ')
+check "server sockets on loopback only ($listening)" \
+    test "$listening" = "127.0.0.1:$port [::1]:$port "
+
 for v in 1 2 3 4; do
     q=$("$TOOLS/ntp_query" -s 127.0.0.1 -p "$port" -v "$v")
     check "NTPv$v request answered as v$v, leap 3, stratum 16" \

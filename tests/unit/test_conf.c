@@ -671,6 +671,35 @@ static void test_port(void **state)
     parse_err("port 123 456", NAME ":1: too many arguments to 'port'");
 }
 
+static void test_interface_listen(void **state)
+{
+    CNF_Config cfg;
+
+    (void)state;
+    parse_ok("port 1123\n", &cfg);
+    assert_null(cfg.listen4);
+    assert_null(cfg.listen6);
+    CNF_Free(&cfg);
+    parse_ok("interface listen 127.0.0.1\ninterface listen ::1\n", &cfg);
+    assert_string_equal(cfg.listen4, "127.0.0.1");
+    assert_string_equal(cfg.listen6, "::1");
+    CNF_Free(&cfg);
+    parse_ok("interface listen 2001:db8::5\n", &cfg);
+    assert_null(cfg.listen4);
+    assert_string_equal(cfg.listen6, "2001:db8::5");
+    CNF_Free(&cfg);
+
+    parse_err("interface listen 127.0.0.1\ninterface listen 127.0.0.2",
+              NAME ":2: a second IPv4 listen address '127.0.0.2' (one per family)");
+    parse_err("interface listen ::1\ninterface listen ::2",
+              NAME ":2: a second IPv6 listen address '::2' (one per family)");
+    parse_err("interface listen localhost",
+              NAME ":1: bad listen address 'localhost' (a numeric IPv4 or IPv6 address)");
+    parse_err("interface ignore wildcard",
+              NAME ":1: 'interface ignore' is not supported (only 'interface listen ADDRESS')");
+    parse_err("interface listen", NAME ":1: missing argument to 'interface'");
+}
+
 static void test_paths(void **state)
 {
     CNF_Config cfg;
@@ -992,6 +1021,7 @@ int main(void)
         cmocka_unit_test(test_server_names),
         cmocka_unit_test(test_many_servers),
         cmocka_unit_test(test_port),
+        cmocka_unit_test(test_interface_listen),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_agentx),
         cmocka_unit_test(test_agentx_errors),
