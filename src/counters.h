@@ -36,6 +36,10 @@ typedef struct {
     uint64_t ctl_limited;       /* dropped: over the response budget */
     uint64_t tx_packets;        /* datagrams sent */
     uint64_t tx_errors;         /* sends that failed */
+    uint64_t tx_batched;        /* replies sent by sendmmsg calls carrying two or more */
+    uint64_t tx_batch_spread_max_ns; /* worst time from such a call's shared transmit
+                                        timestamp to its return: bounds how early a
+                                        batched reply's T3 was (ntp_io.c) */
 } CNT_Counters;
 
 extern CNT_Counters CNT;

@@ -3,8 +3,9 @@
  * IPv6) and one connected socket per client association on an ephemeral
  * port (so off-path attackers must guess the port, as with chrony).
  * Every received datagram carries the kernel's receive timestamp
- * (SO_TIMESTAMPNS), read in batches with recvmmsg. The simulator provides
- * its own implementation of this interface.
+ * (SO_TIMESTAMPNS), read in batches with recvmmsg; server replies to one
+ * such batch leave together with sendmmsg (NIO_SendReply). The simulator
+ * provides its own implementation of this interface.
  */
 #ifndef CNTPD_NTP_IO_H
 #define CNTPD_NTP_IO_H
@@ -52,6 +53,18 @@ void NIO_Close(NIO_Socket sock);
    it). Returns 0, or -1 (logged at debug level: a send failure is a lost
    packet, not an error of ours). */
 int NIO_Send(NIO_Socket sock, const NTP_Addr *remote, const void *buf, size_t len);
+
+/* Send a server reply (an NTP packet of `len` >= 48 octets) whose transmit
+   timestamp (octets 40-47) ntp_io writes itself, as late as it can: right
+   before the datagram goes to the kernel. Replies made while a batch read
+   from a server socket is being handled are queued and sent together with
+   sendmmsg when the batch is done, sharing one clock reading per sendmmsg
+   call; ntp_io.c bounds how early that makes a reply's timestamp. Only for
+   packets whose MAC, if any, does not cover the transmit timestamp (none,
+   or a crypto-NAK). A datagram the kernel takes counts in CNT.tx_packets
+   and CNT.srv_replies, a refused one in CNT.tx_errors; so the return
+   value (0, or -1 when refused at once) says nothing about a queued one. */
+int NIO_SendReply(NIO_Socket sock, const NTP_Addr *remote, void *buf, size_t len);
 
 /* Local address and port of `sock` (the source address the kernel chose
    for a client socket); 0 or -1. */

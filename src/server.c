@@ -45,15 +45,24 @@ void SRV_ProcessRequest(const NIO_Datagram *d, const NTP_Packet *req, SRV_Answer
         CNT.srv_kod_sent++;
     }
 
-    CLK_ReadTime(&now);
-    reply.transmit = NTS_FromTimespec(&now);
+    if (key && answer == SRV_REPLY) {
+        /* The MAC covers the transmit timestamp, so it is read here, MAC'ed
+           and sent at once: authenticated replies are never batched. */
+        CLK_ReadTime(&now);
+        reply.transmit = NTS_FromTimespec(&now);
+        len = AUTH_AppendMac(key, buf, PKT_Encode(&reply, buf), sizeof buf);
+        if (len && NIO_Send(d->sock, &d->remote, buf, len) == 0)
+            CNT.srv_replies++;
+        return;
+    }
+    /* The transmit timestamp is left to ntp_io, which writes it just
+       before the datagram goes out (a crypto-NAK's trailer does not cover
+       it); NIO_SendReply counts the reply once the kernel takes it. */
     len = PKT_Encode(&reply, buf);
     if (answer == SRV_CRYPTO_NAK) {
         len = AUTH_AppendCryptoNak(buf, len, sizeof buf);
         CNT.srv_crypto_nak++;
-    } else if (key && answer == SRV_REPLY) {
-        len = AUTH_AppendMac(key, buf, len, sizeof buf);
     }
-    if (len && NIO_Send(d->sock, &d->remote, buf, len) == 0)
-        CNT.srv_replies++;
+    if (len)
+        NIO_SendReply(d->sock, &d->remote, buf, len);
 }

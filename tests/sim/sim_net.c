@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "log.h"
 #include "mem.h"
@@ -589,5 +590,23 @@ int NIO_Send(NIO_Socket sock, const NTP_Addr *remote, const void *buf, size_t le
     f->sent = SIMS_Elapsed();
     f->sent_phase = SIMC_TrueOffset();
     flight_send(f, SIMS_Elapsed() + delay, to_peer ? peer_arrives : request_arrives);
+    return 0;
+}
+
+/* No batching in the model: the reply is stamped (on the simulated clock)
+   and sent at once, as the real ntp_io does outside a receive batch. */
+int NIO_SendReply(NIO_Socket sock, const NTP_Addr *remote, void *buf, size_t len)
+{
+    struct timespec now;
+    uint8_t *p = buf;
+
+    if (len < NTP_HEADER_LEN || len > NTP_MAX_PACKET_LEN)
+        return -1;
+    CLK_ReadTime(&now);
+    NTP_Timestamp t = NTS_FromTimespec(&now);
+    for (int i = 7; i >= 0; i--, t >>= 8)
+        p[40 + i] = (uint8_t)t;
+    NIO_Send(sock, remote, buf, len);
+    CNT.srv_replies++;
     return 0;
 }
