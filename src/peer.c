@@ -447,8 +447,8 @@ static void refclock_poll(PEER_Instance p)
     p->reference_time = NTS_FromTimespec(&s.ref_time);
     p->last_rec = NTS_FromTimespec(&local);
     p->last_rx_xmt = p->reference_time;
-    CNT.rx_accepted++;
-    /* No round trip: the delay is the clock's precision (the filter's
+    /* (Not a packet: CNT's packet counters stay out of it; the refclock's
+       own status line counts its samples.) No round trip: the delay is the clock's precision (the filter's
        choice by delay then falls on the newest sample). */
     take_sample(p, s.offset, CLK_GetPrecision(), s.dispersion, now);
 }
