@@ -14,7 +14,7 @@
  * time are set by each test; timers are recorded, and run only where a
  * test runs the last one added by hand; log lines are kept.
  *
- * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 refclock_shm shmtime mem
+ * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 refclock_shm shmtime mem tests/unit/fake_log
  */
 
 #include <math.h>
@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "clock.h"
+#include "fake_log.h"
 #include "log.h"
 #include "pps.h"
 #include "refclock.h"
@@ -44,39 +45,7 @@ static double last_timer_delay;
 static int timers_added;
 static SCH_TimerHandler last_timer_handler;
 static void *last_timer_arg;
-static char log_text[8192];       /* every line logged, each ending in \n */
 
-void LOG_VMessage(LOG_Severity sev, const char *fmt, va_list ap)
-{
-    size_t n = strlen(log_text);
-
-    (void)sev;
-    if (n + 2 < sizeof log_text) {
-        vsnprintf(log_text + n, sizeof log_text - n - 1, fmt, ap);
-        strcat(log_text, "\n");
-    }
-}
-
-void LOG_Message(LOG_Severity sev, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    LOG_VMessage(sev, fmt, ap);
-    va_end(ap);
-}
-
-int LOG_DebugEnabled(void)
-{
-    return 0;
-}
-
-void LOG_Fatal(int status, const char *fmt, ...)
-{
-    (void)status, (void)fmt;
-    fail_msg("LOG_Fatal");
-    abort();
-}
 static CLK_StepHandler step_handler;
 static void *step_arg;
 
@@ -224,8 +193,8 @@ static int lines_logged(const char *line)
     size_t len = strlen(line);
     int n = 0;
 
-    for (const char *p = log_text; (p = strstr(p, line)) != NULL; p += len)
-        if ((p == log_text || p[-1] == '\n') && p[len] == '\n')
+    for (const char *p = FAKE_LogText(); (p = strstr(p, line)) != NULL; p += len)
+        if ((p == FAKE_LogText() || p[-1] == '\n') && p[len] == '\n')
             n++;
     return n;
 }
@@ -234,7 +203,7 @@ static int count_lines(void)
 {
     int n = 0;
 
-    for (const char *p = log_text; *p; p++)
+    for (const char *p = FAKE_LogText(); *p; p++)
         n += *p == '\n';
     return n;
 }
@@ -256,7 +225,7 @@ static int setup(void **state)
     mono = 1000.0;
     timers_added = 0;
     last_timer_handler = NULL;
-    log_text[0] = '\0';
+    FAKE_LogClear();
     open_fails_with = NULL;
     opens = 0;
     PPS_SetOps(NULL);
@@ -565,7 +534,7 @@ static void test_start_failure_logged_once_per_reason(void **state)
 
     /* Lost, with the reason the retry then gives: the loss's line is the
        only one until the device opens again. */
-    log_text[0] = '\0';
+    FAKE_LogClear();
     RCL_DeviceLost(rc, "/dev/pps7: no such device");
     assert_int_equal(lines_logged("refclock 127.127.22.7 (PPS): /dev/pps7: no such device; "
                                   "reopening in 10 s"), 1);
@@ -583,7 +552,7 @@ static void test_start_failure_logged_once_per_reason(void **state)
 
     /* A loss for another reason replaces the one logged before the
        device opened: that one is news again at the next retry. */
-    log_text[0] = '\0';
+    FAKE_LogClear();
     RCL_DeviceLost(rc, "/dev/pps7: time_pps_fetch failed: No such device");
     open_fails_with = "no such device";
     run_last_timer();

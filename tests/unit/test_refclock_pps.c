@@ -12,7 +12,7 @@
  * and the report line.
  * test_refclock_pps_layer.c runs the driver through the real refclock.c.
  *
- * Links: refclock_pps pps pps_rfc2783 mem
+ * Links: refclock_pps pps pps_rfc2783 mem tests/unit/fake_log
  */
 
 #include <setjmp.h>
@@ -25,46 +25,12 @@
 
 #include <cmocka.h>
 
+#include "fake_log.h"
 #include "log.h"
 #include "pps.h"
 #include "refclock.h"
 
 extern const RCL_Driver RCL_PpsDriver;
-
-/* ---- fake log ------------------------------------------------------------- */
-
-static struct {
-    int n;
-    char last[512];
-} logged;
-
-void LOG_VMessage(LOG_Severity sev, const char *fmt, va_list ap)
-{
-    (void)sev;
-    vsnprintf(logged.last, sizeof logged.last, fmt, ap);
-    logged.n++;
-}
-
-void LOG_Message(LOG_Severity sev, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    LOG_VMessage(sev, fmt, ap);
-    va_end(ap);
-}
-
-int LOG_DebugEnabled(void)
-{
-    return 0;
-}
-
-void LOG_Fatal(int status, const char *fmt, ...)
-{
-    (void)status, (void)fmt;
-    fail_msg("LOG_Fatal");
-    abort();
-}
 
 /* ---- fake refclock layer -------------------------------------------------- */
 
@@ -193,7 +159,7 @@ static int setup(void **state)
     (void)state;
     memset(&src, 0, sizeof src);
     memset(&layer, 0, sizeof layer);
-    memset(&logged, 0, sizeof logged);
+    FAKE_LogClear();
     memset(&inst, 0, sizeof inst);
     layer.accept = 1;
     inst.cfg.type = RCL_TYPE_PPS;
@@ -419,18 +385,18 @@ static void test_start_failure_gives_the_reason(void **state)
     /* "PATH: reason", without the instance's name (the layer adds it). */
     assert_string_equal(start_err, "/dev/pps5: no such device");
     /* The layer decides what to log, once per reason: not the driver. */
-    assert_int_equal(logged.n, 0);
+    assert_int_equal(FAKE_LogLines(), 0);
     /* Each retry says why again; nothing is remembered between them. */
     assert_int_equal(start_driver(), -1);
     assert_string_equal(start_err, "/dev/pps5: no such device");
     src.fail = "cannot open: Permission denied";
     assert_int_equal(start_driver(), -1);
     assert_string_equal(start_err, "/dev/pps5: cannot open: Permission denied");
-    assert_int_equal(logged.n, 0);
+    assert_int_equal(FAKE_LogLines(), 0);
     src.fail = NULL;
     assert_int_equal(start_driver(), 0);
     assert_non_null(inst.data);
-    assert_string_equal(logged.last, "refclock 127.127.22.5 (PPS): /dev/pps5, assert edge");
+    assert_string_equal(FAKE_LogLast(), "refclock 127.127.22.5 (PPS): /dev/pps5, assert edge");
     assert_int_equal(src.opens, 4);
     assert_int_equal(src.closes, 0);
 }

@@ -14,7 +14,7 @@
  * LOCAL instance's timers are never run and the test calls RCL_AddSample
  * for it.
  *
- * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 refclock_shm shmtime mem
+ * Links: refclock refclock_local refclock_pps refclock_nmea nmea pps pps_rfc2783 refclock_shm shmtime mem tests/unit/fake_log
  */
 
 #include <math.h>
@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "clock.h"
+#include "fake_log.h"
 #include "log.h"
 #include "pps.h"
 #include "refclock.h"
@@ -36,42 +37,6 @@
 
 #define NS 1000000000LL
 #define BASE_NS (1700000000LL * NS)   /* true time when the counter is 0 */
-
-/* ---- fake log: keeps the lines ----------------------------------------- */
-
-static char log_text[8192];
-
-void LOG_VMessage(LOG_Severity sev, const char *fmt, va_list ap)
-{
-    size_t n = strlen(log_text);
-
-    (void)sev;
-    if (n + 2 < sizeof log_text) {
-        vsnprintf(log_text + n, sizeof log_text - n - 1, fmt, ap);
-        strcat(log_text, "\n");
-    }
-}
-
-void LOG_Message(LOG_Severity sev, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    LOG_VMessage(sev, fmt, ap);
-    va_end(ap);
-}
-
-int LOG_DebugEnabled(void)
-{
-    return 0;
-}
-
-void LOG_Fatal(int status, const char *fmt, ...)
-{
-    (void)status, (void)fmt;
-    fail_msg("LOG_Fatal");
-    abort();
-}
 
 /* ---- virtual time: scheduler and local clock --------------------------- */
 
@@ -241,7 +206,7 @@ static int setup(void **state)
     (void)state;
     memset(timers, 0, sizeof timers);
     memset(&src, 0, sizeof src);
-    log_text[0] = 0;
+    FAKE_LogClear();
     mono_ns = 0;
     behind_ns = 0;
     muted_arg = NULL;
@@ -323,7 +288,7 @@ static void test_pulses_numbered_by_lock_become_samples(void **state)
     assert_int_equal(RCL_GetSample(pps, SCH_Monotonic(), &s), 0);
 
     RCL_LogStatus();
-    assert_non_null(strstr(log_text, "edges 16, missed 0, unnumbered 0"));
+    assert_non_null(strstr(FAKE_LogText(), "edges 16, missed 0, unnumbered 0"));
     RCL_Destroy(pps);
     RCL_Destroy(lock);
 }
@@ -384,7 +349,7 @@ static void test_pulses_far_from_a_second_dropped(void **state)
     run_until(8.1);
     assert_int_equal(RCL_GetSample(pps, SCH_Monotonic(), &s), 0);
     RCL_LogStatus();
-    assert_non_null(strstr(log_text, "edges 8, missed 0, unnumbered 8"));
+    assert_non_null(strstr(FAKE_LogText(), "edges 8, missed 0, unnumbered 8"));
     RCL_Destroy(pps);
     RCL_Destroy(lock);
 }
@@ -434,7 +399,7 @@ static void test_no_lock_sample_no_pulses(void **state)
     run_until(8.1);
     assert_int_equal(RCL_GetSample(pps, SCH_Monotonic(), &s), 0);
     RCL_LogStatus();
-    assert_non_null(strstr(log_text, "edges 8, missed 0, unnumbered 8"));
+    assert_non_null(strstr(FAKE_LogText(), "edges 8, missed 0, unnumbered 8"));
     RCL_Destroy(pps);
     RCL_Destroy(lock);
 }
@@ -495,7 +460,7 @@ static void test_missing_device_retried(void **state)
     assert_int_equal(src.opens, 4);
     static const char line[] =
         "refclock 127.127.22.7 (PPS): /dev/pps7: no such device; retrying every 10 s\n";
-    const char *first = strstr(log_text, line);
+    const char *first = strstr(FAKE_LogText(), line);
     assert_non_null(first);
     assert_null(strstr(first + strlen(line), "/dev/pps7: no such device"));
     assert_non_null(strstr(first, "refclock 127.127.22.7 (PPS): device open\n"));
@@ -519,7 +484,7 @@ static void test_lost_device_reopened(void **state)
     assert_int_equal(s.count, 3 - (3 * 2) / 5);
     src.fetch_fails = 1;
     run_until(3.3);
-    assert_non_null(strstr(log_text, "/dev/pps2: time_pps_fetch failed: No such device"));
+    assert_non_null(strstr(FAKE_LogText(), "/dev/pps2: time_pps_fetch failed: No such device"));
     src.fetch_fails = 0;
     run_until(3.3 + RCL_RETRY_INTERVAL - 0.1);
     assert_int_equal(src.opens, 1);
@@ -528,7 +493,7 @@ static void test_lost_device_reopened(void **state)
     assert_int_equal(src.opens, 2);
     assert_int_equal(RCL_GetSample(pps, SCH_Monotonic(), &s), 1);
     RCL_LogStatus();
-    assert_non_null(strstr(log_text, "reopened 1"));
+    assert_non_null(strstr(FAKE_LogText(), "reopened 1"));
     RCL_Destroy(pps);
 }
 
