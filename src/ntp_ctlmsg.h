@@ -68,7 +68,8 @@ enum {
     NCM_ERR_UNSPEC = 0,
     NCM_ERR_PERMISSION = 1,    /* not allowed (writes: cntpd is configured by SNMP) */
     NCM_ERR_BADFMT = 2,        /* bad message length or format */
-    NCM_ERR_BADOP = 3,         /* opcode not implemented */
+    NCM_ERR_BADOP = 3,         /* RFC 9327 "bad or unknown opcode": the answer to
+                                  the opcodes cntpd does not serve (READCLOCK, MRU) */
     NCM_ERR_BADASSOC = 4,      /* no such association */
     NCM_ERR_UNKNOWNVAR = 5,    /* a requested variable does not exist */
     NCM_ERR_BADVALUE = 6,
