@@ -413,6 +413,23 @@ static uint64_t wall_ntp(void)
     return (uint64_t)ts.tv_sec + NTP_UNIX_EPOCH_OFFSET;
 }
 
+void eng_forget_rows(void)
+{
+    while (eng_parked) {
+        Assoc *a = eng_parked;
+        eng_parked = a->next;
+        free(a);
+    }
+    eng_prefer_clock = 0;
+    eng_local_stratum = 0;
+    eng_leap_announced_at = 0;
+    free(eng_retired);
+    eng_retired = NULL;
+    eng_n_retired = eng_retired_cap = 0;
+    free(eng_state_path);
+    eng_state_path = NULL;
+}
+
 int CTL_GetLocalStratum(void)
 {
     return eng_local_stratum;

@@ -995,21 +995,9 @@ void ENG_Fini(void)
         PEER_Destroy(a->peer);
         free(a);
     }
-    while (eng_parked) {
-        Assoc *a = eng_parked;
-        eng_parked = a->next;
-        free(a);
-    }
     eng_n_assocs = 0;
     last_assoc_id = 0;
-    eng_prefer_clock = 0;
-    eng_local_stratum = 0;
-    eng_leap_announced_at = 0;
-    free(eng_retired);
-    eng_retired = NULL;
-    eng_n_retired = eng_retired_cap = 0;
-    free(eng_state_path);
-    eng_state_path = NULL;
+    eng_forget_rows();
     sys_peer = NULL;
     SCH_RemoveTimer(resolve_check);
     SCH_RemoveTimer(housekeeping);

@@ -60,6 +60,10 @@ void eng_remove_assoc(Assoc *victim);
 int eng_id_in_use(uint32_t id);
 int eng_id_retired(uint32_t id);
 int eng_effective_prefer(const Assoc *a);
+/* After the running associations are gone (ENG_Fini): free the suspended
+   rows and forget the row state shared with engine.c (retired AssocIds,
+   prefer order, local stratum, leap announcement, state file path). */
+void eng_forget_rows(void);
 size_t eng_load_state(const char *statedir);
 void eng_start_loaded(size_t n);
 

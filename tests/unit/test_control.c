@@ -283,21 +283,9 @@ static void engine_fini(void)
         free(a->peer);
         free(a);
     }
-    while (eng_parked) {
-        Assoc *a = eng_parked;
-        eng_parked = a->next;
-        free(a);
-    }
     eng_n_assocs = 0;
     last_auto_id = 0;
-    eng_prefer_clock = 0;
-    eng_local_stratum = 0;
-    eng_leap_announced_at = 0;
-    free(eng_retired);
-    eng_retired = NULL;
-    eng_n_retired = eng_retired_cap = 0;
-    free(eng_state_path);
-    eng_state_path = NULL;
+    eng_forget_rows();
     LPS_Fini();
 }
 
