@@ -265,6 +265,51 @@ status_block() {
         / counters: /{ seen++; if (on) exit }' "$log"
 }
 
+# cntpd_synchronised: cntpd's status report (SIGUSR1) says synchronised.
+cntpd_synchronised() {
+    status_block "$CNTPD_PID" "$CNTPD_LOG" | grep -q 'system: synchronised'
+}
+
+# first_assoc: the AssocId of cntpd's first association, from its report.
+first_assoc() {
+    status_block "$CNTPD_PID" "$CNTPD_LOG" | sed -n 's/.* assoc \([0-9]*\) .*/\1/p' | head -n1
+}
+
+# sset ARGS...: snmpset with the write community "private" (the SNMP write
+# tests' snmpd has it); prints the tool's output.
+sset() { MIBS= snmpset -v2c -c private -t 3 -r 0 -On "$SNMP_AGENT" "$@" 2>&1; }
+
+# reason OUTPUT: the error status snmpset reported, or "noError".
+reason() {
+    local r
+    r=$(sed -n 's/^Reason: \([A-Za-z]*\).*/\1/p' <<<"$1" | head -n1)
+    echo "${r:-noError}"
+}
+
+# bad_sets SNAPSHOT CASE...: each CASE "STATUS|WHAT|SNMPSET-ARGS" must be
+# refused with exactly that RFC 3416 status and change nothing that the
+# function SNAPSHOT prints (one pass/fail line each; a failure shows the
+# tool's output).
+bad_sets() {
+    local snapshot=$1 c want what args out got after before
+    shift
+    before=$("$snapshot")
+    for c in "$@"; do
+        IFS='|' read -r want what args <<<"$c"
+        # shellcheck disable=SC2086
+        out=$(sset $args)
+        got=$(reason "$out")
+        after=$("$snapshot")
+        if [ "$got" = "$want" ] && [ "$after" = "$before" ]; then
+            pass "bad SET: $what -> $want"
+        else
+            fail "bad SET: $what -> want $want, got $got$([ "$after" = "$before" ] || echo ', CHANGED')"
+            echo "$out" | sed 's/^/#   /'
+            before=$after
+        fi
+    done
+}
+
 # consistent_walk PID LOG OID [TOOL-OPTIONS...]: walk OID (numeric OIDs,
 # octet strings in hex) between two status reports of cntpd (status_block)
 # that agree apart from the counters and the dispersions, which grow every

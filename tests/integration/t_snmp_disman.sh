@@ -64,11 +64,8 @@ tos holdover 0
 agentx socket $AGENTX_SOCK"
 check "subtree answers within 10 s of cntpd's start" wait_until 10 cntp_answers
 
-synchronised() {
-    status_block "$CNTPD_PID" "$CNTPD_LOG" | grep -q 'system: synchronised'
-}
-check "cntpd synchronised within 40 s" wait_until 40 synchronised
-assoc=$(status_block "$CNTPD_PID" "$CNTPD_LOG" | sed -n 's/.* assoc \([0-9]*\) .*/\1/p' | head -n1)
+check "cntpd synchronised within 40 s" wait_until 40 cntpd_synchronised
+assoc=$(first_assoc)
 check "one association ($assoc)" test -n "$assoc"
 
 # fired NAME: the mteTriggerFired lines of monitor NAME, in order.

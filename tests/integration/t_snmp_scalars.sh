@@ -29,12 +29,6 @@ check "subtree answers" wait_until 10 cntp_answers
 E=$CNTP_PEERS
 LEAP=$CNTP_SYS.1.0
 STRATUM=$CNTP_SYS.2.0
-sset() { MIBS= snmpset -v2c -c private -t 3 -r 0 -On "$SNMP_AGENT" "$@" 2>&1; }
-reason() {
-    local r
-    r=$(sed -n 's/^Reason: \([A-Za-z]*\).*/\1/p' <<<"$1" | head -n1)
-    echo "${r:-noError}"
-}
 getv() { snmp_value "$(snmp snmpget -On "$SNMP_AGENT" "$1" 2>&1)"; }
 # What a SET may change: the reads of both scalars, the table's settings,
 # the state file.
@@ -76,25 +70,7 @@ cases=(
     "inconsistentName|all-or-nothing: good stratum 1 + column of a missing row|$STRATUM i 1 $E.8.999 i 3"
     "wrongValue|all-or-nothing: good createAndGo 50 + stratum 0|$E.27.50 i 4 $E.3.50 a 127.0.0.1 $STRATUM i 0"
 )
-run_cases() {
-    local c want what args out got after before
-    before=$(snapshot)
-    for c in "$@"; do
-        IFS='|' read -r want what args <<<"$c"
-        # shellcheck disable=SC2086
-        out=$(sset $args)
-        got=$(reason "$out")
-        after=$(snapshot)
-        if [ "$got" = "$want" ] && [ "$after" = "$before" ]; then
-            pass "bad SET: $what -> $want"
-        else
-            fail "bad SET: $what -> want $want, got $got$([ "$after" = "$before" ] || echo ', CHANGED')"
-            echo "$out" | sed 's/^/#   /'
-            before=$after
-        fi
-    done
-}
-run_cases "${cases[@]}"
+bad_sets snapshot "${cases[@]}"
 check "no state file written by refused SETs" test ! -e "$STATE"
 
 # ---- cntpSysStratum ---------------------------------------------------------------------
@@ -103,7 +79,7 @@ check "cntpSysStratum 5: noError ($(reason "$out"))" test "$(reason "$out")" = n
 check "cntpSysStratum still reads the system stratum 16" test "$(getv "$STRATUM")" = 16
 check "state file keeps stratum 5" grep -qx 'stratum 5' "$STATE"
 check "cntpd logged the local stratum" grep -q "local stratum 5 set over SNMP" "$CNTPD_LOG"
-run_cases "inconsistentValue|cntpSysLeap addSecond with stratum 5|$LEAP i 1"
+bad_sets snapshot "inconsistentValue|cntpSysLeap addSecond with stratum 5|$LEAP i 1"
 
 # ---- cntpSysLeap ------------------------------------------------------------------------
 if [ "$in_window" = 1 ]; then
@@ -114,7 +90,7 @@ if [ "$in_window" = 1 ]; then
         bash -c 'grep -qx "stratum 1" "$1" && grep -q "^leap +1 [0-9]*$" "$1"' _ "$STATE"
     check "cntpd logged the announcement" grep -q "leap second insertion at the end of this month announced over SNMP" "$CNTPD_LOG"
     check "cntpSysLeap still reads alarm(3) while unsynchronised" test "$(getv "$LEAP")" = 3
-    run_cases "inconsistentValue|stratum 3 while a leap is announced|$STRATUM i 3"
+    bad_sets snapshot "inconsistentValue|stratum 3 while a leap is announced|$STRATUM i 3"
     out=$(sset "$LEAP" i 0)
     check "cntpSysLeap noWarning withdraws: noError ($(reason "$out"))" test "$(reason "$out")" = noError
     check "state file: no leap line after the withdrawal" bash -c '! grep -q "^leap" "$1"' _ "$STATE"
@@ -129,7 +105,7 @@ if [ "$in_window" = 1 ]; then
 else
     out=$(sset "$STRATUM" i 1)
     check "cntpSysStratum 1: noError ($(reason "$out"))" test "$(reason "$out")" = noError
-    run_cases "inconsistentValue|cntpSysLeap addSecond outside the 28 days before the month end|$LEAP i 1"
+    bad_sets snapshot "inconsistentValue|cntpSysLeap addSecond outside the 28 days before the month end|$LEAP i 1"
 fi
 
 # ---- read-only community ------------------------------------------------------------------
@@ -152,7 +128,7 @@ check "restart: local stratum 1 read from the state file" \
 if [ "$in_window" = 1 ]; then
     check "restart: the leap announcement is back" \
         grep -q "state file: leap second deletion at the end of this month announced" "$CNTPD_LOG"
-    run_cases "inconsistentValue|after the restart: stratum 2 while the leap is announced|$STRATUM i 2"
+    bad_sets snapshot "inconsistentValue|after the restart: stratum 2 while the leap is announced|$STRATUM i 2"
 fi
 out=$(sset "$STRATUM" i 1)
 check "a SET after the restart: noError ($(reason "$out"))" test "$(reason "$out")" = noError

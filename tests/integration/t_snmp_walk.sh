@@ -29,11 +29,8 @@ check "subtree answers within 10 s of cntpd's start" wait_until 10 cntp_answers
 filter_full() {
     [ "$(snmp snmpwalk -On "$SNMP_AGENT" "$CNTP_FILTER" 2>/dev/null | grep -c ' = ')" -eq 48 ]
 }
-synchronised() {
-    status_block "$CNTPD_PID" "$CNTPD_LOG" | grep -q 'system: synchronised'
-}
 check "8 filter stages per association within 30 s" wait_until 30 filter_full
-check "cntpd synchronised" wait_until 10 synchronised
+check "cntpd synchronised" wait_until 10 cntpd_synchronised
 
 # One walk of the subtree showing the same state as cntpd's status report.
 check "a walk between two agreeing status reports" consistent_walk "$CNTPD_PID" "$CNTPD_LOG" "$CNTP_OID"
